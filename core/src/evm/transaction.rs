@@ -1,0 +1,624 @@
+//! Transactions: legacy (EIP-155), EIP-2930, EIP-1559 and EIP-7702, built from the request shape
+//! dApps send (`eth_signTransaction`), signed, encoded (EIP-2718) and decoded.
+
+use alloy_consensus::{
+    SignableTransaction, TxEip1559, TxEip2930, TxEip7702, TxEnvelope, TxLegacy, TypedTransaction,
+};
+use alloy_eips::{
+    eip2718::{Decodable2718, Encodable2718},
+    eip2930::AccessList,
+    eip7702::{Authorization, SignedAuthorization},
+};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U64, U128, U256};
+use serde::{Deserialize, Serialize};
+
+use super::signature::{SignatureError, recover_address};
+use crate::keys::{SignError, Signer};
+
+/// Why a transaction could not be built, signed or decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TxError {
+    /// No chain id: every signed transaction is bound to one chain (EIP-155).
+    #[error("the transaction has no chainId")]
+    MissingChainId,
+    /// No nonce.
+    #[error("the transaction has no nonce")]
+    MissingNonce,
+    /// No gas limit.
+    #[error("the transaction has no gas limit")]
+    MissingGas,
+    /// No fee fields for the transaction's type.
+    #[error("the transaction has no fees: set {expected}")]
+    MissingFees {
+        /// The fields that are expected.
+        expected: &'static str,
+    },
+    /// Both `gasPrice` and EIP-1559 fee fields were given.
+    #[error("the transaction sets both gasPrice and maxFeePerGas/maxPriorityFeePerGas")]
+    ConflictingFees,
+    /// The field does not belong to the requested transaction type.
+    #[error("{field} is not allowed in a type {tx_type} transaction")]
+    FieldNotAllowed {
+        /// The offending field.
+        field: &'static str,
+        /// The transaction type.
+        tx_type: u8,
+    },
+    /// maxPriorityFeePerGas is above maxFeePerGas.
+    #[error("maxPriorityFeePerGas is higher than maxFeePerGas")]
+    PriorityFeeTooHigh,
+    /// A transaction type this wallet does not sign (blob transactions, unknown types).
+    #[error("transaction type {0} is not supported")]
+    UnsupportedType(u8),
+    /// EIP-7702 transactions must call an address; they cannot create a contract.
+    #[error("an EIP-7702 transaction needs a `to` address")]
+    MissingRecipient,
+    /// EIP-7702 transactions need at least one authorization.
+    #[error("an EIP-7702 transaction needs a non-empty authorizationList")]
+    EmptyAuthorizationList,
+    /// A chain-id-0 authorization (valid on every chain) was not explicitly allowed.
+    #[error(
+        "this authorization has chain id 0, which makes it valid on every chain; it is only \
+         signed when explicitly allowed"
+    )]
+    AnyChainAuthorizationNotAllowed,
+    /// The request's chain differs from the wallet's active chain.
+    #[error("the transaction is for chain {found}, but the wallet is on chain {expected}")]
+    ChainMismatch {
+        /// The active chain.
+        expected: u64,
+        /// The request's chain.
+        found: u64,
+    },
+    /// The request names a sender other than the signing account.
+    #[error("the transaction is from {found}, but the signing account is {expected}")]
+    SenderMismatch {
+        /// The signing account.
+        expected: Address,
+        /// The request's `from`.
+        found: Address,
+    },
+    /// The raw bytes are not a valid encoded transaction.
+    #[error("the transaction bytes cannot be decoded: {0}")]
+    Decode(String),
+    /// The transaction's signature is invalid.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    /// Signing failed.
+    #[error(transparent)]
+    Sign(#[from] SignError),
+}
+
+/// The EIP-2718 transaction types this wallet signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TxType {
+    /// Type 0, with EIP-155 replay protection.
+    Legacy,
+    /// Type 1, with an access list.
+    Eip2930,
+    /// Type 2, with a base fee and a priority fee.
+    Eip1559,
+    /// Type 4, setting code on externally owned accounts.
+    Eip7702,
+}
+
+impl TxType {
+    fn from_byte(byte: u8) -> Result<Self, TxError> {
+        match byte {
+            0 => Ok(TxType::Legacy),
+            1 => Ok(TxType::Eip2930),
+            2 => Ok(TxType::Eip1559),
+            4 => Ok(TxType::Eip7702),
+            other => Err(TxError::UnsupportedType(other)),
+        }
+    }
+
+    fn byte(self) -> u8 {
+        match self {
+            TxType::Legacy => 0,
+            TxType::Eip2930 => 1,
+            TxType::Eip1559 => 2,
+            TxType::Eip7702 => 4,
+        }
+    }
+}
+
+/// A transaction as dApps send it to `eth_signTransaction` / `eth_sendTransaction` (hex quantities).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionRequest {
+    /// EIP-2718 type; inferred from the fee fields when absent.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub tx_type: Option<U64>,
+    /// The sender the dApp expects (checked against the signer when present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Address>,
+    /// Recipient; absent for a contract creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Address>,
+    /// Amount of the native coin in wei.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<U256>,
+    /// Call data (`input` is accepted as an alias).
+    #[serde(default, alias = "input", skip_serializing_if = "Option::is_none")]
+    pub data: Option<Bytes>,
+    /// Chain id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_id: Option<U64>,
+    /// Sender nonce.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<U64>,
+    /// Gas limit (`gasLimit` is accepted as an alias).
+    #[serde(default, alias = "gasLimit", skip_serializing_if = "Option::is_none")]
+    pub gas: Option<U64>,
+    /// Gas price for legacy and EIP-2930 transactions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_price: Option<U128>,
+    /// EIP-1559 fee cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_fee_per_gas: Option<U128>,
+    /// EIP-1559 tip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_priority_fee_per_gas: Option<U128>,
+    /// EIP-2930 access list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_list: Option<AccessList>,
+    /// EIP-7702 signed authorizations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_list: Option<Vec<SignedAuthorization>>,
+}
+
+/// A signed transaction ready for `eth_sendRawTransaction`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedTransaction {
+    /// EIP-2718 encoding.
+    pub raw: Bytes,
+    /// Transaction hash.
+    pub hash: B256,
+    /// The signer's address.
+    pub from: Address,
+}
+
+/// A decoded, signature-checked transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedTransaction {
+    /// The decoded envelope.
+    pub envelope: TxEnvelope,
+    /// The address recovered from its signature.
+    pub from: Address,
+}
+
+/// Validates a request and turns it into an unsigned typed transaction.
+pub fn build_transaction(request: &TransactionRequest) -> Result<TypedTransaction, TxError> {
+    let tx_type = match request.tx_type {
+        Some(t) => TxType::from_byte(u8::try_from(t.to::<u64>()).unwrap_or(u8::MAX))?,
+        None => infer_type(request),
+    };
+    let chain_id = request.chain_id.ok_or(TxError::MissingChainId)?.to::<u64>();
+    let nonce = request.nonce.ok_or(TxError::MissingNonce)?.to::<u64>();
+    let gas_limit = request.gas.ok_or(TxError::MissingGas)?.to::<u64>();
+    let to = request.to.map_or(TxKind::Create, TxKind::Call);
+    let value = request.value.unwrap_or_default();
+    let input = request.data.clone().unwrap_or_default();
+    let access_list = request.access_list.clone();
+    let has_1559 = request.max_fee_per_gas.is_some() || request.max_priority_fee_per_gas.is_some();
+    let not_allowed = |field| TxError::FieldNotAllowed {
+        field,
+        tx_type: tx_type.byte(),
+    };
+
+    if request.authorization_list.is_some() && tx_type != TxType::Eip7702 {
+        return Err(not_allowed("authorizationList"));
+    }
+    match tx_type {
+        TxType::Legacy | TxType::Eip2930 => {
+            if has_1559 {
+                return Err(if request.gas_price.is_some() {
+                    TxError::ConflictingFees
+                } else {
+                    not_allowed("maxFeePerGas")
+                });
+            }
+            let gas_price = request
+                .gas_price
+                .ok_or(TxError::MissingFees {
+                    expected: "gasPrice",
+                })?
+                .to::<u128>();
+            if tx_type == TxType::Legacy {
+                if access_list.is_some() {
+                    return Err(not_allowed("accessList"));
+                }
+                Ok(TxLegacy {
+                    chain_id: Some(chain_id),
+                    nonce,
+                    gas_price,
+                    gas_limit,
+                    to,
+                    value,
+                    input,
+                }
+                .into())
+            } else {
+                Ok(TxEip2930 {
+                    chain_id,
+                    nonce,
+                    gas_price,
+                    gas_limit,
+                    to,
+                    value,
+                    access_list: access_list.unwrap_or_default(),
+                    input,
+                }
+                .into())
+            }
+        }
+        TxType::Eip1559 | TxType::Eip7702 => {
+            if request.gas_price.is_some() {
+                return Err(if has_1559 {
+                    TxError::ConflictingFees
+                } else {
+                    not_allowed("gasPrice")
+                });
+            }
+            let expected = "maxFeePerGas and maxPriorityFeePerGas";
+            let max_fee_per_gas = request
+                .max_fee_per_gas
+                .ok_or(TxError::MissingFees { expected })?
+                .to::<u128>();
+            let max_priority_fee_per_gas = request
+                .max_priority_fee_per_gas
+                .ok_or(TxError::MissingFees { expected })?
+                .to::<u128>();
+            if max_priority_fee_per_gas > max_fee_per_gas {
+                return Err(TxError::PriorityFeeTooHigh);
+            }
+            let access_list = access_list.unwrap_or_default();
+            if tx_type == TxType::Eip1559 {
+                return Ok(TxEip1559 {
+                    chain_id,
+                    nonce,
+                    gas_limit,
+                    max_fee_per_gas,
+                    max_priority_fee_per_gas,
+                    to,
+                    value,
+                    access_list,
+                    input,
+                }
+                .into());
+            }
+            let to = request.to.ok_or(TxError::MissingRecipient)?;
+            let authorization_list = request.authorization_list.clone().unwrap_or_default();
+            if authorization_list.is_empty() {
+                return Err(TxError::EmptyAuthorizationList);
+            }
+            Ok(TxEip7702 {
+                chain_id,
+                nonce,
+                gas_limit,
+                max_fee_per_gas,
+                max_priority_fee_per_gas,
+                to,
+                value,
+                access_list,
+                authorization_list,
+                input,
+            }
+            .into())
+        }
+    }
+}
+
+fn infer_type(request: &TransactionRequest) -> TxType {
+    if request.authorization_list.is_some() {
+        TxType::Eip7702
+    } else if request.max_fee_per_gas.is_some() || request.max_priority_fee_per_gas.is_some() {
+        TxType::Eip1559
+    } else if request.gas_price.is_some() && request.access_list.is_some() {
+        TxType::Eip2930
+    } else if request.gas_price.is_some() {
+        TxType::Legacy
+    } else {
+        TxType::Eip1559
+    }
+}
+
+/// Builds, signs and encodes a transaction. `active_chain`, when given, must match its chain id.
+pub fn sign_transaction(
+    signer: &dyn Signer,
+    request: &TransactionRequest,
+    active_chain: Option<u64>,
+) -> Result<SignedTransaction, TxError> {
+    if let (Some(expected), Some(found)) = (active_chain, request.chain_id) {
+        let found = found.to::<u64>();
+        if found != expected {
+            return Err(TxError::ChainMismatch { expected, found });
+        }
+    }
+    if let Some(found) = request.from {
+        if found != signer.address() {
+            return Err(TxError::SenderMismatch {
+                expected: signer.address(),
+                found,
+            });
+        }
+    }
+    let tx = build_transaction(request)?;
+    let signature = signer.sign_hash(&tx.signature_hash())?;
+    let envelope: TxEnvelope = match tx {
+        TypedTransaction::Legacy(tx) => tx.into_signed(signature).into(),
+        TypedTransaction::Eip2930(tx) => tx.into_signed(signature).into(),
+        TypedTransaction::Eip1559(tx) => tx.into_signed(signature).into(),
+        TypedTransaction::Eip7702(tx) => tx.into_signed(signature).into(),
+        other => return Err(TxError::UnsupportedType(other.tx_type() as u8)),
+    };
+    Ok(SignedTransaction {
+        raw: envelope.encoded_2718().into(),
+        hash: *envelope.tx_hash(),
+        from: signer.address(),
+    })
+}
+
+/// Decodes an EIP-2718 transaction and recovers its sender (high-S signatures are refused).
+pub fn decode_transaction(raw: &[u8]) -> Result<DecodedTransaction, TxError> {
+    let mut buf = raw;
+    let envelope = TxEnvelope::decode_2718(&mut buf).map_err(|e| TxError::Decode(e.to_string()))?;
+    if !buf.is_empty() {
+        return Err(TxError::Decode(format!(
+            "{} unexpected bytes after the transaction",
+            buf.len()
+        )));
+    }
+    if envelope.is_eip4844() {
+        return Err(TxError::UnsupportedType(3));
+    }
+    let from = recover_address(&envelope.signature_hash(), envelope.signature())?;
+    Ok(DecodedTransaction { envelope, from })
+}
+
+/// Signs an EIP-7702 authorization. A chain id of 0 (valid on every chain) is refused unless
+/// `allow_any_chain` is set; the UI must have warned the user first.
+pub fn sign_authorization(
+    signer: &dyn Signer,
+    authorization: Authorization,
+    allow_any_chain: bool,
+) -> Result<SignedAuthorization, TxError> {
+    if authorization.chain_id == U256::ZERO && !allow_any_chain {
+        return Err(TxError::AnyChainAuthorizationNotAllowed);
+    }
+    let signature = signer.sign_hash(&authorization.signature_hash())?;
+    Ok(authorization.into_signed(signature))
+}
+
+/// Recovers the account that signed an EIP-7702 authorization.
+pub fn recover_authority(authorization: &SignedAuthorization) -> Result<Address, TxError> {
+    let signature = authorization
+        .signature()
+        .map_err(|_| SignatureError::InvalidScalar)?;
+    Ok(recover_address(
+        &authorization.signature_hash(),
+        &signature,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::LocalSigner;
+    use alloy_primitives::{address, hex};
+
+    fn anvil0() -> LocalSigner {
+        LocalSigner::from_hex("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
+            .unwrap()
+    }
+
+    fn base() -> TransactionRequest {
+        TransactionRequest {
+            to: Some(address!("70997970C51812dc3A010C7d01b50e0d17dc79C8")),
+            value: Some(U256::from(1_000_000_000_000_000_000u128)),
+            chain_id: Some(U64::from(1)),
+            nonce: Some(U64::from(0)),
+            gas: Some(U64::from(21_000)),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn eip155_spec_example() {
+        // The worked example of EIP-155: nonce 9, 20 gwei, 21000 gas, 1 ether, key 0x4646…46.
+        let signer = LocalSigner::from_slice(&[0x46; 32]).unwrap();
+        let request = TransactionRequest {
+            to: Some(address!("3535353535353535353535353535353535353535")),
+            value: Some(U256::from(1_000_000_000_000_000_000u128)),
+            chain_id: Some(U64::from(1)),
+            nonce: Some(U64::from(9)),
+            gas: Some(U64::from(21_000)),
+            gas_price: Some(U128::from(20_000_000_000u64)),
+            ..Default::default()
+        };
+        let signed = sign_transaction(&signer, &request, Some(1)).unwrap();
+        assert_eq!(
+            hex::encode(&signed.raw),
+            "f86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83"
+        );
+        let decoded = decode_transaction(&signed.raw).unwrap();
+        assert_eq!(decoded.from, signer.address());
+        assert_eq!(*decoded.envelope.tx_hash(), signed.hash);
+    }
+
+    #[test]
+    fn every_type_round_trips() {
+        let signer = anvil0();
+        let mut legacy = base();
+        legacy.gas_price = Some(U128::from(1));
+        let mut access = legacy.clone();
+        access.access_list = Some(AccessList::default());
+        let mut eip1559 = base();
+        eip1559.max_fee_per_gas = Some(U128::from(10));
+        eip1559.max_priority_fee_per_gas = Some(U128::from(1));
+        let auth = sign_authorization(
+            &signer,
+            Authorization {
+                chain_id: U256::from(1),
+                address: Address::repeat_byte(7),
+                nonce: 1,
+            },
+            false,
+        )
+        .unwrap();
+        let mut eip7702 = eip1559.clone();
+        eip7702.authorization_list = Some(vec![auth]);
+        for (request, ty) in [(legacy, 0u8), (access, 1), (eip1559, 2), (eip7702, 4)] {
+            let signed = sign_transaction(&signer, &request, None).unwrap();
+            let decoded = decode_transaction(&signed.raw).unwrap();
+            assert_eq!(decoded.from, signer.address());
+            assert_eq!(decoded.envelope.tx_type() as u8, ty);
+        }
+    }
+
+    #[test]
+    fn request_errors_are_precise() {
+        let signer = anvil0();
+        let sign = |r: &TransactionRequest| sign_transaction(&signer, r, None).unwrap_err();
+        let fees = |mut r: TransactionRequest| {
+            r.max_fee_per_gas = Some(U128::from(10));
+            r.max_priority_fee_per_gas = Some(U128::from(1));
+            r
+        };
+        assert_eq!(
+            sign(&fees(TransactionRequest {
+                chain_id: None,
+                ..base()
+            })),
+            TxError::MissingChainId
+        );
+        assert_eq!(
+            sign(&fees(TransactionRequest {
+                nonce: None,
+                ..base()
+            })),
+            TxError::MissingNonce
+        );
+        assert_eq!(
+            sign(&fees(TransactionRequest {
+                gas: None,
+                ..base()
+            })),
+            TxError::MissingGas
+        );
+        assert_eq!(
+            sign(&base()),
+            TxError::MissingFees {
+                expected: "maxFeePerGas and maxPriorityFeePerGas"
+            }
+        );
+        let mut both = fees(base());
+        both.gas_price = Some(U128::from(1));
+        assert_eq!(sign(&both), TxError::ConflictingFees);
+        let mut tip = fees(base());
+        tip.max_priority_fee_per_gas = Some(U128::from(11));
+        assert_eq!(sign(&tip), TxError::PriorityFeeTooHigh);
+        let mut blob = fees(base());
+        blob.tx_type = Some(U64::from(3));
+        assert_eq!(sign(&blob), TxError::UnsupportedType(3));
+        let mut legacy_with_1559 = fees(base());
+        legacy_with_1559.tx_type = Some(U64::from(0));
+        assert_eq!(
+            sign(&legacy_with_1559),
+            TxError::FieldNotAllowed {
+                field: "maxFeePerGas",
+                tx_type: 0
+            }
+        );
+        let mut legacy_access = base();
+        legacy_access.tx_type = Some(U64::from(0));
+        legacy_access.gas_price = Some(U128::from(1));
+        legacy_access.access_list = Some(AccessList::default());
+        assert_eq!(
+            sign(&legacy_access),
+            TxError::FieldNotAllowed {
+                field: "accessList",
+                tx_type: 0
+            }
+        );
+        let mut no_auth = fees(base());
+        no_auth.tx_type = Some(U64::from(4));
+        assert_eq!(sign(&no_auth), TxError::EmptyAuthorizationList);
+        no_auth.to = None;
+        assert_eq!(sign(&no_auth), TxError::MissingRecipient);
+        let mut legacy_auth = base();
+        legacy_auth.gas_price = Some(U128::from(1));
+        legacy_auth.tx_type = Some(U64::from(0));
+        legacy_auth.authorization_list = Some(vec![]);
+        assert_eq!(
+            sign(&legacy_auth),
+            TxError::FieldNotAllowed {
+                field: "authorizationList",
+                tx_type: 0
+            }
+        );
+        let stranger = Address::repeat_byte(9);
+        assert_eq!(
+            sign(&fees(TransactionRequest {
+                from: Some(stranger),
+                ..base()
+            })),
+            TxError::SenderMismatch {
+                expected: signer.address(),
+                found: stranger
+            }
+        );
+        assert_eq!(
+            sign_transaction(&signer, &fees(base()), Some(10)).unwrap_err(),
+            TxError::ChainMismatch {
+                expected: 10,
+                found: 1
+            }
+        );
+    }
+
+    #[test]
+    fn any_chain_authorization_needs_flag() {
+        let signer = anvil0();
+        let auth = Authorization {
+            chain_id: U256::ZERO,
+            address: Address::ZERO,
+            nonce: 0,
+        };
+        assert_eq!(
+            sign_authorization(&signer, auth.clone(), false).unwrap_err(),
+            TxError::AnyChainAuthorizationNotAllowed
+        );
+        let signed = sign_authorization(&signer, auth, true).unwrap();
+        assert_eq!(recover_authority(&signed).unwrap(), signer.address());
+    }
+
+    #[test]
+    fn decode_errors() {
+        assert!(matches!(decode_transaction(&[]), Err(TxError::Decode(_))));
+        assert!(matches!(
+            decode_transaction(&[0x02, 0xc0]),
+            Err(TxError::Decode(_))
+        ));
+        let mut legacy = base();
+        legacy.gas_price = Some(U128::from(1));
+        let mut raw = sign_transaction(&anvil0(), &legacy, None)
+            .unwrap()
+            .raw
+            .to_vec();
+        raw.push(0);
+        assert!(matches!(decode_transaction(&raw), Err(TxError::Decode(_))));
+    }
+
+    #[test]
+    fn request_json_from_dapp() {
+        let json = r#"{"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            "value":"0xde0b6b3a7640000","input":"0x","chainId":"0x1","nonce":"0x0","gasLimit":"0x5208",
+            "maxFeePerGas":"0x3b9aca00","maxPriorityFeePerGas":"0x1","type":"0x2"}"#;
+        let request: TransactionRequest = serde_json::from_str(json).unwrap();
+        assert_eq!(request.gas, Some(U64::from(21_000)));
+        let tx = build_transaction(&request).unwrap();
+        assert!(matches!(tx, TypedTransaction::Eip1559(_)));
+    }
+}

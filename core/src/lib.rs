@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+
+pub mod aa;
+pub mod chains;
+pub mod evm;
+pub mod keys;
+#[cfg(feature = "vault")]
+pub mod vault;
+
+pub use alloy_primitives::{Address, B256, Bytes, U256};
