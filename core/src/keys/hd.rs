@@ -52,7 +52,7 @@ pub enum PathError {
 }
 
 /// Errors from deriving keys.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HdError {
     /// The path could not be parsed.
     #[error(transparent)]

@@ -1,0 +1,82 @@
+//! The vault's SQLite schema and its migrations.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::VaultError;
+
+/// Each migration brings the schema from version `index` to `index + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    "CREATE TABLE meta (
+         key   TEXT PRIMARY KEY NOT NULL,
+         value TEXT NOT NULL
+     ) STRICT;
+     CREATE TABLE unlock_keys (
+         kind       TEXT PRIMARY KEY NOT NULL,
+         kdf        TEXT,
+         salt       BLOB,
+         wrapped    BLOB NOT NULL,
+         updated_at INTEGER NOT NULL
+     ) STRICT;
+     CREATE TABLE wallets (
+         id         TEXT PRIMARY KEY NOT NULL,
+         name       TEXT NOT NULL,
+         kind       TEXT NOT NULL CHECK (kind IN ('mnemonic', 'private_key')),
+         secret     BLOB NOT NULL,
+         created_at INTEGER NOT NULL
+     ) STRICT;
+     CREATE TABLE accounts (
+         wallet_id TEXT NOT NULL REFERENCES wallets(id) ON DELETE CASCADE,
+         idx       INTEGER NOT NULL CHECK (idx >= 0),
+         name      TEXT NOT NULL,
+         address   TEXT NOT NULL,
+         path      TEXT,
+         PRIMARY KEY (wallet_id, idx)
+     ) STRICT;
+     CREATE TABLE chains (
+         chain_id   INTEGER PRIMARY KEY NOT NULL,
+         definition TEXT NOT NULL
+     ) STRICT;",
+];
+
+/// The schema version this build writes.
+pub(crate) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Sets the connection's durability pragmas: WAL, full fsync on commit, foreign keys.
+pub(crate) fn configure(conn: &Connection) -> Result<(), VaultError> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(VaultError::Storage(format!(
+            "the database refused WAL mode ({mode})"
+        )));
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    Ok(())
+}
+
+/// The stored schema version.
+pub(crate) fn version(conn: &Connection) -> Result<i64, VaultError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Applies every missing migration, each in its own transaction together with its version bump.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), VaultError> {
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found > CURRENT_VERSION {
+            return Err(VaultError::TooNew {
+                found,
+                supported: CURRENT_VERSION,
+            });
+        }
+        let Some(step) = usize::try_from(found).ok().and_then(|i| MIGRATIONS.get(i)) else {
+            return Ok(());
+        };
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", found + 1)?;
+        tx.commit()?;
+        tracing::info!(version = found + 1, "vault schema migrated");
+    }
+}

@@ -1,0 +1,540 @@
+//! Vault behaviour through the public API: lifecycle, errors, tamper detection, keyring unlock.
+
+use std::path::PathBuf;
+
+use harbor_core::keys::{Language, LocalSigner, Mnemonic, Signer};
+use harbor_core::vault::{KdfParams, MemoryStore, Vault, VaultError, WalletKind};
+use harbor_core::{Address, chains::Chain};
+
+const PASSWORD: &str = "correct horse battery";
+const ABANDON: &str = "abandon abandon abandon abandon abandon abandon abandon abandon abandon \
+                       abandon abandon about";
+const KEY0: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+fn temp_path() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wallet.harbor");
+    (dir, path)
+}
+
+fn new_vault() -> (tempfile::TempDir, PathBuf, Vault) {
+    let (dir, path) = temp_path();
+    let vault = Vault::create(&path, PASSWORD, KdfParams::LIGHT).unwrap();
+    (dir, path, vault)
+}
+
+fn abandon() -> Mnemonic {
+    Mnemonic::parse(ABANDON).unwrap()
+}
+
+fn addr(s: &str) -> Address {
+    s.parse().unwrap()
+}
+
+#[test]
+fn create_add_reopen_unlock_sign() {
+    let (_dir, path, mut vault) = new_vault();
+    assert!(vault.is_unlocked());
+    let wallet = vault
+        .add_mnemonic_wallet("Savings", &abandon(), "")
+        .unwrap();
+    assert_eq!(wallet.kind, WalletKind::Mnemonic);
+    let second = vault.add_account(&wallet.id, "Travel").unwrap();
+    assert_eq!(second.index, 1);
+    assert_eq!(second.path.as_deref(), Some("m/44'/60'/0'/0/1"));
+    let imported = vault
+        .add_private_key_wallet("Old key", &LocalSigner::from_hex(KEY0).unwrap())
+        .unwrap();
+    drop(vault);
+
+    let mut vault = Vault::open(&path).unwrap();
+    assert!(!vault.is_unlocked());
+    // Names and addresses are readable while locked; keys are not.
+    let wallets = vault.wallets().unwrap();
+    assert_eq!(
+        wallets.iter().map(|w| w.name.as_str()).collect::<Vec<_>>(),
+        ["Savings", "Old key"]
+    );
+    let accounts = vault.accounts(&wallet.id).unwrap();
+    assert_eq!(
+        accounts[0].address,
+        addr("0x9858EfFD232B4033E47d90003D41EC34EcaEda94")
+    );
+    assert_eq!(
+        accounts[1].address,
+        addr("0x6Fac4D18c912343BF86fa7049364Dd4E424Ab9C0")
+    );
+    assert_eq!(vault.signer(&wallet.id, 0).unwrap_err(), VaultError::Locked);
+
+    vault.unlock(PASSWORD).unwrap();
+    assert_eq!(
+        vault.signer(&wallet.id, 1).unwrap().address(),
+        addr("0x6Fac4D18c912343BF86fa7049364Dd4E424Ab9C0")
+    );
+    assert_eq!(
+        vault.signer(&imported.id, 0).unwrap().address(),
+        addr("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
+    );
+    assert!(vault.xpub(&wallet.id).unwrap().starts_with("xpub"));
+    assert_eq!(
+        vault.xpub(&imported.id).unwrap_err(),
+        VaultError::NotAMnemonicWallet
+    );
+    vault.lock();
+    assert_eq!(
+        vault.signer(&imported.id, 0).unwrap_err(),
+        VaultError::Locked
+    );
+    vault.integrity_check().unwrap();
+}
+
+#[test]
+fn passphrase_and_language_survive_storage() {
+    let (_dir, _path, mut vault) = new_vault();
+    let mnemonic =
+        Mnemonic::generate(Language::Japanese, harbor_core::keys::WordCount::Words24).unwrap();
+    let wallet = vault
+        .add_mnemonic_wallet("JP", &mnemonic, "pässwörd")
+        .unwrap();
+    let exported = vault.export_mnemonic(&wallet.id, PASSWORD).unwrap();
+    assert_eq!(*exported.phrase, *mnemonic.phrase());
+    assert_eq!(&*exported.passphrase, "pässwörd");
+    let expected = harbor_core::keys::HdRoot::from_seed(&mnemonic.to_seed("pässwörd"))
+        .unwrap()
+        .derive_signer(&harbor_core::keys::DerivationPath::ethereum(0))
+        .unwrap()
+        .address();
+    assert_eq!(vault.signer(&wallet.id, 0).unwrap().address(), expected);
+}
+
+#[test]
+fn wrong_password_changes_nothing() {
+    let (_dir, path, mut vault) = new_vault();
+    vault.add_mnemonic_wallet("A", &abandon(), "").unwrap();
+    drop(vault);
+    let before = std::fs::read(&path).unwrap();
+    let mut vault = Vault::open(&path).unwrap();
+    assert_eq!(
+        vault.unlock("not the password").unwrap_err(),
+        VaultError::WrongPassword
+    );
+    assert!(!vault.is_unlocked());
+    assert_eq!(
+        vault
+            .change_password("not the password", "another password", KdfParams::LIGHT)
+            .unwrap_err(),
+        VaultError::WrongPassword
+    );
+    drop(vault);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    Vault::open(&path).unwrap().unlock(PASSWORD).unwrap();
+}
+
+#[test]
+fn change_password_rewraps_and_can_raise_kdf_cost() {
+    let (_dir, path, mut vault) = new_vault();
+    let wallet = vault
+        .add_private_key_wallet("K", &LocalSigner::from_hex(KEY0).unwrap())
+        .unwrap();
+    let stronger = KdfParams {
+        memory_kib: 24 * 1024,
+        iterations: 3,
+        parallelism: 2,
+    };
+    vault
+        .change_password(PASSWORD, "a brand new password", stronger)
+        .unwrap();
+    assert_eq!(vault.kdf_params().unwrap(), stronger);
+    drop(vault);
+    let mut vault = Vault::open(&path).unwrap();
+    assert_eq!(
+        vault.unlock(PASSWORD).unwrap_err(),
+        VaultError::WrongPassword
+    );
+    vault.unlock("a brand new password").unwrap();
+    assert_eq!(
+        vault.signer(&wallet.id, 0).unwrap().address(),
+        addr("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
+    );
+    assert_eq!(
+        vault
+            .change_password("a brand new password", "short", KdfParams::LIGHT)
+            .unwrap_err(),
+        VaultError::PasswordTooShort { min: 8 }
+    );
+    assert_eq!(
+        vault
+            .change_password(
+                "a brand new password",
+                "long enough",
+                KdfParams {
+                    memory_kib: 4096,
+                    iterations: 1,
+                    parallelism: 1
+                }
+            )
+            .unwrap_err(),
+        VaultError::WeakKdfParams
+    );
+}
+
+#[test]
+fn creation_errors() {
+    let (_dir, path) = temp_path();
+    assert_eq!(
+        Vault::create(&path, "short", KdfParams::LIGHT).unwrap_err(),
+        VaultError::PasswordTooShort { min: 8 }
+    );
+    assert!(!path.exists(), "a refused creation leaves no file");
+    Vault::create(&path, PASSWORD, KdfParams::LIGHT).unwrap();
+    assert_eq!(
+        Vault::create(&path, PASSWORD, KdfParams::LIGHT).unwrap_err(),
+        VaultError::AlreadyExists(path.clone())
+    );
+    let missing = path.with_file_name("missing.harbor");
+    assert_eq!(
+        Vault::open(&missing).unwrap_err(),
+        VaultError::NotFound(missing)
+    );
+}
+
+#[test]
+fn export_needs_the_password_again() {
+    let (_dir, _path, mut vault) = new_vault();
+    let wallet = vault.add_mnemonic_wallet("A", &abandon(), "").unwrap();
+    assert_eq!(
+        vault
+            .export_mnemonic(&wallet.id, "wrong password")
+            .unwrap_err(),
+        VaultError::WrongPassword
+    );
+    assert_eq!(
+        &*vault.export_mnemonic(&wallet.id, PASSWORD).unwrap().phrase,
+        ABANDON
+    );
+    let key = vault.export_private_key(&wallet.id, 0, PASSWORD).unwrap();
+    assert_eq!(
+        LocalSigner::from_hex(&key).unwrap().address(),
+        vault.accounts(&wallet.id).unwrap()[0].address
+    );
+    assert_eq!(
+        vault
+            .export_private_key(&wallet.id, 0, "wrong password")
+            .unwrap_err(),
+        VaultError::WrongPassword
+    );
+    let imported = vault
+        .add_private_key_wallet("K", &LocalSigner::from_hex(KEY0).unwrap())
+        .unwrap();
+    assert_eq!(
+        vault.export_mnemonic(&imported.id, PASSWORD).unwrap_err(),
+        VaultError::NotAMnemonicWallet
+    );
+    assert_eq!(
+        &*vault.export_private_key(&imported.id, 0, PASSWORD).unwrap(),
+        KEY0
+    );
+}
+
+#[test]
+fn precise_errors_for_wallets_and_accounts() {
+    let (_dir, _path, mut vault) = new_vault();
+    let wallet = vault.add_mnemonic_wallet("A", &abandon(), "").unwrap();
+    assert_eq!(
+        vault
+            .add_mnemonic_wallet("again", &abandon(), "")
+            .unwrap_err(),
+        VaultError::AlreadyImported {
+            existing: "A".into()
+        }
+    );
+    // The same words with a passphrase are a different wallet.
+    vault
+        .add_mnemonic_wallet("hidden", &abandon(), "secret")
+        .unwrap();
+    assert_eq!(
+        vault
+            .add_mnemonic_wallet("  ", &abandon(), "x")
+            .unwrap_err(),
+        VaultError::InvalidName
+    );
+    assert_eq!(
+        vault
+            .add_mnemonic_wallet(&"n".repeat(65), &abandon(), "x")
+            .unwrap_err(),
+        VaultError::InvalidName
+    );
+    assert_eq!(
+        vault.accounts("nope").unwrap_err(),
+        VaultError::WalletNotFound("nope".into())
+    );
+    assert_eq!(
+        vault.signer(&wallet.id, 7).unwrap_err(),
+        VaultError::AccountNotFound {
+            wallet_id: wallet.id.clone(),
+            index: 7
+        }
+    );
+    assert_eq!(
+        vault.rename_account(&wallet.id, 7, "x").unwrap_err(),
+        VaultError::AccountNotFound {
+            wallet_id: wallet.id.clone(),
+            index: 7
+        }
+    );
+    vault.rename_account(&wallet.id, 0, "Main").unwrap();
+    vault.rename_wallet(&wallet.id, " Spending ").unwrap();
+    assert_eq!(vault.wallet(&wallet.id).unwrap().name, "Spending");
+    assert_eq!(vault.accounts(&wallet.id).unwrap()[0].name, "Main");
+    let imported = vault
+        .add_private_key_wallet("K", &LocalSigner::from_hex(KEY0).unwrap())
+        .unwrap();
+    assert_eq!(
+        vault.add_account(&imported.id, "more").unwrap_err(),
+        VaultError::NotAMnemonicWallet
+    );
+    assert_eq!(
+        vault
+            .remove_wallet(&imported.id, "wrong password")
+            .unwrap_err(),
+        VaultError::WrongPassword
+    );
+    vault.remove_wallet(&imported.id, PASSWORD).unwrap();
+    assert_eq!(
+        vault.wallet(&imported.id).unwrap_err(),
+        VaultError::WalletNotFound(imported.id)
+    );
+}
+
+#[test]
+fn swapped_ciphertexts_are_detected() {
+    let (_dir, path, mut vault) = new_vault();
+    let a = vault
+        .add_private_key_wallet("A", &LocalSigner::from_hex(KEY0).unwrap())
+        .unwrap();
+    let b = vault
+        .add_private_key_wallet("B", &LocalSigner::random().unwrap())
+        .unwrap();
+    drop(vault);
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let secret_b: Vec<u8> = conn
+            .query_row("SELECT secret FROM wallets WHERE id = ?1", [&b.id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        conn.execute(
+            "UPDATE wallets SET secret = ?1 WHERE id = ?2",
+            rusqlite::params![secret_b, a.id],
+        )
+        .unwrap();
+    }
+    let mut vault = Vault::open(&path).unwrap();
+    vault.unlock(PASSWORD).unwrap();
+    assert!(matches!(
+        vault.signer(&a.id, 0),
+        Err(VaultError::Corrupted(_))
+    ));
+    assert!(vault.signer(&b.id, 0).is_ok());
+}
+
+#[test]
+fn damaged_files_are_reported_not_fixed() {
+    let (_dir, path, mut vault) = new_vault();
+    for i in 0..20 {
+        vault
+            .add_private_key_wallet(&format!("W{i}"), &LocalSigner::random().unwrap())
+            .unwrap();
+    }
+    drop(vault);
+    let good = std::fs::read(&path).unwrap();
+    assert!(good.len() > 8192, "the vault should span several pages");
+
+    let check = |bytes: &[u8]| {
+        std::fs::write(&path, bytes).unwrap();
+        let result = Vault::open(&path);
+        let after = std::fs::read(&path).unwrap();
+        assert_eq!(after, bytes, "opening a damaged vault must not rewrite it");
+        result.unwrap_err()
+    };
+    assert_eq!(
+        check(&[]),
+        VaultError::Corrupted("the file is empty".into())
+    );
+    assert!(matches!(
+        check(&good[..good.len() / 2]),
+        VaultError::Corrupted(_)
+    ));
+    assert!(matches!(check(&good[..50]), VaultError::Corrupted(_)));
+    assert!(matches!(
+        check(b"definitely not a database, just some text"),
+        VaultError::Corrupted(_)
+    ));
+    let mut scribbled = good.clone();
+    for b in &mut scribbled[4096..4096 + 512] {
+        *b = 0xA5;
+    }
+    assert!(matches!(check(&scribbled), VaultError::Corrupted(_)));
+    // The intact bytes still open.
+    std::fs::write(&path, &good).unwrap();
+    Vault::open(&path).unwrap().unlock(PASSWORD).unwrap();
+}
+
+#[test]
+fn foreign_and_newer_files_are_refused() {
+    let (_dir, path) = temp_path();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE notes (body TEXT); PRAGMA user_version = 1;")
+            .unwrap();
+    }
+    assert_eq!(Vault::open(&path).unwrap_err(), VaultError::NotAVault);
+    std::fs::remove_file(&path).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE notes (body TEXT);")
+            .unwrap();
+    }
+    assert_eq!(Vault::open(&path).unwrap_err(), VaultError::NotAVault);
+    std::fs::remove_file(&path).unwrap();
+
+    Vault::create(&path, PASSWORD, KdfParams::LIGHT).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA user_version = 99;").unwrap();
+    }
+    assert_eq!(
+        Vault::open(&path).unwrap_err(),
+        VaultError::TooNew {
+            found: 99,
+            supported: 1
+        }
+    );
+}
+
+#[test]
+fn one_process_at_a_time() {
+    let (_dir, path, _vault) = new_vault();
+    assert_eq!(Vault::open(&path).unwrap_err(), VaultError::InUse);
+}
+
+#[test]
+fn keyring_unlock() {
+    let (_dir, path, mut vault) = new_vault();
+    let store = MemoryStore::default();
+    assert!(!vault.keyring_enabled().unwrap());
+    vault.lock();
+    assert_eq!(
+        vault.enable_keyring(&store).unwrap_err(),
+        VaultError::Locked
+    );
+    assert_eq!(
+        vault.unlock_with_keyring(&store).unwrap_err(),
+        VaultError::KeyringNotEnabled
+    );
+    vault.unlock(PASSWORD).unwrap();
+    let wallet = vault
+        .add_private_key_wallet("K", &LocalSigner::from_hex(KEY0).unwrap())
+        .unwrap();
+    vault.enable_keyring(&store).unwrap();
+    drop(vault);
+
+    let mut vault = Vault::open(&path).unwrap();
+    vault.unlock_with_keyring(&store).unwrap();
+    assert!(vault.signer(&wallet.id, 0).is_ok());
+    // A password change keeps keyring unlock working: the data key is unchanged.
+    vault
+        .change_password(PASSWORD, "next password!", KdfParams::LIGHT)
+        .unwrap();
+    vault.lock();
+    vault.unlock_with_keyring(&store).unwrap();
+
+    // The keyring lost its entry: say so, and the password still works.
+    let empty = MemoryStore::default();
+    vault.lock();
+    assert_eq!(
+        vault.unlock_with_keyring(&empty).unwrap_err(),
+        VaultError::KeyringKeyMissing
+    );
+    vault.unlock("next password!").unwrap();
+
+    vault.disable_keyring(&store).unwrap();
+    assert!(!vault.keyring_enabled().unwrap());
+    vault.lock();
+    assert_eq!(
+        vault.unlock_with_keyring(&store).unwrap_err(),
+        VaultError::KeyringNotEnabled
+    );
+}
+
+#[cfg(feature = "os-keyring")]
+#[test]
+fn os_keyring_reports_absence_clearly() {
+    use harbor_core::vault::{OsKeyring, SecureStoreError};
+    let (_dir, _path, mut vault) = new_vault();
+    match vault.enable_keyring(&OsKeyring::new("harbor-wallet-test")) {
+        // A desktop session with a keyring: unlocking through it works.
+        Ok(()) => {
+            vault.lock();
+            vault
+                .unlock_with_keyring(&OsKeyring::new("harbor-wallet-test"))
+                .unwrap();
+            vault
+                .disable_keyring(&OsKeyring::new("harbor-wallet-test"))
+                .unwrap();
+        }
+        Err(VaultError::SecureStore(SecureStoreError::Unavailable(reason))) => {
+            assert!(!reason.is_empty());
+            assert!(
+                !vault.keyring_enabled().unwrap(),
+                "a failed enable leaves no keyring entry"
+            );
+        }
+        Err(other) => panic!("unexpected keyring error: {other:?}"),
+    }
+}
+
+#[test]
+fn custom_chains_are_stored() {
+    let (_dir, path, mut vault) = new_vault();
+    let mut chain: Chain = vault.chain_registry().unwrap().get(31337).unwrap().clone();
+    chain.chain_id = 777;
+    chain.name = "My rollup".into();
+    vault.save_chain(&chain).unwrap();
+    let mut sepolia = vault
+        .chain_registry()
+        .unwrap()
+        .get(11155111)
+        .unwrap()
+        .clone();
+    sepolia.rpc_urls = vec!["https://my-node.example/rpc".into()];
+    vault.save_chain(&sepolia).unwrap();
+    let mut bad = chain.clone();
+    bad.rpc_urls.clear();
+    assert!(matches!(vault.save_chain(&bad), Err(VaultError::Chain(_))));
+    drop(vault);
+
+    let mut vault = Vault::open(&path).unwrap();
+    let registry = vault.chain_registry().unwrap();
+    assert_eq!(registry.get(777).unwrap().name, "My rollup");
+    assert_eq!(
+        registry.get(11155111).unwrap().rpc_urls,
+        ["https://my-node.example/rpc"]
+    );
+    assert!(
+        vault.remove_chain(11155111).unwrap(),
+        "editing a built-in is reset, not removed"
+    );
+    assert!(!vault.remove_chain(777).unwrap());
+    assert!(vault.remove_chain(1).is_err());
+    assert!(vault.chain_registry().unwrap().get(777).is_err());
+    assert_ne!(
+        vault
+            .chain_registry()
+            .unwrap()
+            .get(11155111)
+            .unwrap()
+            .rpc_urls,
+        ["https://my-node.example/rpc"]
+    );
+}
