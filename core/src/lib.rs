@@ -7,4 +7,4 @@ pub mod keys;
 #[cfg(feature = "vault")]
 pub mod vault;
 
-pub use alloy_primitives::{Address, B256, Bytes, U256};
+pub use alloy_primitives::{Address, B256, Bytes, U256, keccak256};

@@ -3,6 +3,7 @@
 //! BIP-32 addresses, `personal_sign`, EIP-712 and every transaction type.
 //!
 //! The references are installed, pinned, by `cargo xtask setup` into `tools/`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail by panicking.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;

@@ -1,4 +1,5 @@
 //! Vault behaviour through the public API: lifecycle, errors, tamper detection, keyring unlock.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail by panicking.
 
 use std::path::PathBuf;
 

@@ -1,5 +1,6 @@
 //! Crash safety: a writer process is killed (SIGKILL) at random points, many times; afterwards the
 //! vault must open, pass `PRAGMA integrity_check`, and hold every secret whose write had returned.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail by panicking.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;

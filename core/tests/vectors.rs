@@ -1,5 +1,6 @@
 //! Official test vectors: BIP-39 (Trezor's reference vectors, passphrase "TREZOR") and BIP-32
 //! (the vectors of the BIP text).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail by panicking.
 
 use harbor_core::keys::{DerivationPath, HdRoot, Language, Mnemonic};
 use serde_json::Value;

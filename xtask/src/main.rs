@@ -1,2 +1,172 @@
-//! `cargo xtask`: developer tasks.
-fn main() {}
+//! `cargo xtask`: developer tasks (set-up, tests, benchmarks, dev chain, demo).
+//!
+//! Every external tool is installed by `setup`, pinned: npm packages from `tools/package-lock.json`,
+//! Python packages from `tools/requirements.txt`, cargo tools at fixed versions.
+#![allow(clippy::print_stdout)] // A command-line tool: printing is its output.
+
+mod bench;
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [options]
+
+tasks:
+  demo                a tour of the wallet engine (vault, keys, every kind of signature)
+  setup               install the pinned test tools (npm, PyPI, cargo-fuzz)
+  test [--no-fuzz]    setup, fmt check, clippy -D warnings, every test, a short fuzz run
+  fuzz [SECONDS]      run every fuzz target for SECONDS each (default 60)
+  bench               criterion benchmarks, summarised as ratios measured in the same run
+";
+
+/// A failed task step, with the message shown to the developer.
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::setup().map(|_| ()),
+        Some("test") => test(&args[1..]),
+        Some("fuzz") => {
+            let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60);
+            setup::setup().and_then(|tools| fuzz(&tools, seconds))
+        }
+        Some("bench") => bench::bench(),
+        Some("demo") => {
+            run(cargo().args(["run", "--quiet", "-p", "harbor-core", "--example", "demo"]))
+        }
+        Some("help" | "--help" | "-h") | None => {
+            eprint!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown task {other:?}\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Where downloaded tools and build caches live, outside the clone (`$HARBOR_CACHE` or
+/// `~/.cache/harbor`).
+fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("HARBOR_CACHE") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    home.join(".cache/harbor")
+}
+
+/// Runs a command to completion, failing with its description.
+fn run(command: &mut Command) -> Result {
+    eprintln!("xtask: $ {}", describe(command));
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot start {}: {e}", describe(command)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", describe(command)))
+    }
+}
+
+fn describe(command: &Command) -> String {
+    std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+fn has_program(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn test(args: &[String]) -> Result {
+    let fuzz_seconds = if args.iter().any(|a| a == "--no-fuzz") {
+        0
+    } else {
+        5
+    };
+    let tools = setup::setup()?;
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    if has_program("cargo-nextest") {
+        let profile = if std::env::var_os("CI").is_some() {
+            "ci"
+        } else {
+            "default"
+        };
+        run(cargo().args([
+            "nextest",
+            "run",
+            "--workspace",
+            "--all-features",
+            "--profile",
+            profile,
+        ]))?;
+    } else {
+        run(cargo().args(["test", "--workspace", "--all-features"]))?;
+    }
+    run(cargo().args(["test", "--workspace", "--all-features", "--doc"]))?;
+    if fuzz_seconds > 0 {
+        fuzz(&tools, fuzz_seconds)?;
+    }
+    eprintln!("xtask: all checks passed");
+    Ok(())
+}
+
+/// The fuzz targets of `core/fuzz`.
+const FUZZ_TARGETS: &[&str] = &[
+    "mnemonic_parse",
+    "derivation_path",
+    "typed_data_json",
+    "transaction_decode",
+    "vault_file",
+];
+
+fn fuzz(tools: &setup::Tools, seconds: u32) -> Result {
+    let fuzz_dir = root().join("core/fuzz");
+    for target in FUZZ_TARGETS {
+        run(Command::new(&tools.cargo_fuzz)
+            .current_dir(&fuzz_dir)
+            .env("CARGO_TARGET_DIR", cache_dir().join("fuzz-target"))
+            .args(["run", "-s", "none", "-O", target, "--"])
+            .arg(format!("-max_total_time={seconds}")))?;
+    }
+    Ok(())
+}

@@ -336,13 +336,13 @@ pub fn sign_transaction(
             return Err(TxError::ChainMismatch { expected, found });
         }
     }
-    if let Some(found) = request.from {
-        if found != signer.address() {
-            return Err(TxError::SenderMismatch {
-                expected: signer.address(),
-                found,
-            });
-        }
+    if let Some(found) = request.from
+        && found != signer.address()
+    {
+        return Err(TxError::SenderMismatch {
+            expected: signer.address(),
+            found,
+        });
     }
     let tx = build_transaction(request)?;
     let signature = signer.sign_hash(&tx.signature_hash())?;

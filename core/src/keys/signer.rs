@@ -97,7 +97,7 @@ impl LocalSigner {
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(KeyError::InvalidHex);
         }
-        if digits.len() % 2 != 0 {
+        if !digits.len().is_multiple_of(2) {
             return Err(KeyError::InvalidHex);
         }
         let bytes = Zeroizing::new(
