@@ -39,7 +39,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("2. Locking, reopening and unlocking …");
     drop(vault);
     let mut vault = Vault::open(&path)?;
-    println!("   wrong password → {}", vault.unlock("guess").unwrap_err());
+    if let Err(error) = vault.unlock("a wrong guess") {
+        println!("   a wrong password is refused: {error}");
+    }
     vault.unlock(password)?;
     let signer = vault.signer(&wallet.id, account.index)?;
 

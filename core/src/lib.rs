@@ -2,6 +2,7 @@
 
 pub mod aa;
 pub mod chains;
+pub mod dapp;
 pub mod evm;
 pub mod keys;
 #[cfg(feature = "vault")]
