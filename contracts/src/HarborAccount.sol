@@ -28,7 +28,15 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 /// Owner signatures: UserOperations are signed over the raw `userOpHash`. ERC-1271 signatures are
 /// over `HarborMessage(bytes32 hash)` in the account's EIP-712 domain, so a signature made for one
 /// account or chain is not valid for another.
-contract HarborAccount is BaseAccount, Initializable, UUPSUpgradeable, EIP712, ERC721Holder, ERC1155Holder, IERC1271 {
+contract HarborAccount is
+    BaseAccount,
+    Initializable,
+    UUPSUpgradeable,
+    EIP712,
+    ERC721Holder,
+    ERC1155Holder,
+    IERC1271
+{
     /// @notice One call of a batch.
     struct Call {
         address target;
@@ -55,7 +63,8 @@ contract HarborAccount is BaseAccount, Initializable, UUPSUpgradeable, EIP712, E
     }
 
     // keccak256(abi.encode(uint256(keccak256("harbor.account.v1")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant STORAGE_SLOT = 0x593944a96e843026dd0fa98237e8e69108d43902a01bede25146d31a7289b300;
+    bytes32 private constant STORAGE_SLOT =
+        0x593944a96e843026dd0fa98237e8e69108d43902a01bede25146d31a7289b300;
 
     /// @notice EIP-712 type of a guardian's recovery approval.
     bytes32 public constant RECOVERY_TYPEHASH =
@@ -184,7 +193,10 @@ contract HarborAccount is BaseAccount, Initializable, UUPSUpgradeable, EIP712, E
 
     /// @notice The EIP-712 digest guardians sign to approve moving the account to `newOwner`.
     function recoveryDigest(address newOwner, uint256 nonce, uint256 deadline) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(RECOVERY_TYPEHASH, address(this), newOwner, nonce, deadline)));
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(RECOVERY_TYPEHASH, address(this), newOwner, nonce, deadline))
+            );
     }
 
     /// @notice The EIP-712 digest the owner signs for an ERC-1271 check of `hash`.
@@ -231,7 +243,9 @@ contract HarborAccount is BaseAccount, Initializable, UUPSUpgradeable, EIP712, E
     /// @inheritdoc IERC1271
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(messageDigest(hash), signature);
-        if (err == ECDSA.RecoverError.NoError && signer == _s().owner) return IERC1271.isValidSignature.selector;
+        if (err == ECDSA.RecoverError.NoError && signer == _s().owner) {
+            return IERC1271.isValidSignature.selector;
+        }
         return 0xffffffff;
     }
 
@@ -334,7 +348,8 @@ contract HarborAccount is BaseAccount, Initializable, UUPSUpgradeable, EIP712, E
         uint64 executeAfter = uint64(block.timestamp) + s.securityDelay;
         // casting to 'uint32' is safe because approvals are distinct guardians (<= MAX_GUARDIANS)
         // forge-lint: disable-next-line(unsafe-typecast)
-        s.pending = PendingRecovery({newOwner: newOwner, executeAfter: executeAfter, approvals: uint32(approvals)});
+        uint32 count = uint32(approvals);
+        s.pending = PendingRecovery({newOwner: newOwner, executeAfter: executeAfter, approvals: count});
         emit RecoveryStarted(newOwner, executeAfter, s.recoveryNonce, approvals);
     }
 

@@ -25,7 +25,9 @@ contract HarborAccountFactory {
         address predicted = getAddress(owner, salt);
         if (predicted.code.length > 0) return HarborAccount(payable(predicted));
         account = HarborAccount(
-            payable(new ERC1967Proxy{salt: _salt(owner, salt)}(address(ACCOUNT_IMPLEMENTATION), _initData(owner)))
+            payable(new ERC1967Proxy{salt: _salt(owner, salt)}(
+                    address(ACCOUNT_IMPLEMENTATION), _initData(owner)
+                ))
         );
         emit AccountCreated(address(account), owner, salt);
     }

@@ -50,7 +50,9 @@ contract HarborPaymaster is BasePaymaster {
     /// @param anOwner who manages signers, deposit and stake (not the deployer, which may be the
     ///        deterministic deployment proxy).
     /// @param signers the first trusted signers.
-    constructor(IEntryPoint anEntryPoint, address anOwner, address[] memory signers) BasePaymaster(anEntryPoint) {
+    constructor(IEntryPoint anEntryPoint, address anOwner, address[] memory signers)
+        BasePaymaster(anEntryPoint)
+    {
         _transferOwnership(anOwner);
         for (uint256 i = 0; i < signers.length; i++) {
             _addSigner(signers[i]);

@@ -21,8 +21,9 @@ contract FlowTest is Fixture {
 
     function firstOp(uint256 salt) internal view returns (PackedUserOperation memory op) {
         address sender = factory.getAddress(owner, salt);
-        bytes memory initCode =
-            abi.encodePacked(address(factory), abi.encodeCall(HarborAccountFactory.createAccount, (owner, salt)));
+        bytes memory initCode = abi.encodePacked(
+            address(factory), abi.encodeCall(HarborAccountFactory.createAccount, (owner, salt))
+        );
         HarborAccount.Call[] memory calls = new HarborAccount.Call[](3);
         calls[0] = HarborAccount.Call(address(target), 0, abi.encodeCall(Target.hit, (1)));
         calls[1] = HarborAccount.Call(address(target), 0, abi.encodeCall(Target.hit, (2)));
@@ -81,15 +82,20 @@ contract FlowTest is Fixture {
         PackedUserOperation memory op = firstOp(45);
         op.paymasterAndData = sponsor(op, SPONSOR_KEY, uint48(block.timestamp - 1), 0);
         op.signature = signDigest(OWNER_KEY, entryPoint.getUserOpHash(op));
-        vm.expectRevert(abi.encodeWithSelector(IEntryPoint.FailedOp.selector, 0, "AA32 paymaster expired or not due"));
+        vm.expectRevert(
+            abi.encodeWithSelector(IEntryPoint.FailedOp.selector, 0, "AA32 paymaster expired or not due")
+        );
         submit(op);
     }
 
     function test_SelfPaidOperationFromAFundedAccount() public {
         HarborAccount account = factory.createAccount(owner, 46);
         vm.deal(address(account), 1 ether);
-        PackedUserOperation memory op =
-            userOp(address(account), "", abi.encodeCall(HarborAccount.execute, (address(target), 0, abi.encodeCall(Target.hit, (9)))));
+        PackedUserOperation memory op = userOp(
+            address(account),
+            "",
+            abi.encodeCall(HarborAccount.execute, (address(target), 0, abi.encodeCall(Target.hit, (9))))
+        );
         op.signature = signDigest(OWNER_KEY, entryPoint.getUserOpHash(op));
         submit(op);
         assertEq(target.received(), 9);

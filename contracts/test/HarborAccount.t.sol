@@ -135,7 +135,9 @@ contract HarborAccountTest is Fixture {
         bytes memory good = signDigest(OWNER_KEY, account.messageDigest(hash));
         assertEq(bytes32(account.isValidSignature(hash, good)), bytes32(bytes4(0x1626ba7e)));
         // A signature of the bare hash is not accepted.
-        assertEq(bytes32(account.isValidSignature(hash, signDigest(OWNER_KEY, hash))), bytes32(bytes4(0xffffffff)));
+        assertEq(
+            bytes32(account.isValidSignature(hash, signDigest(OWNER_KEY, hash))), bytes32(bytes4(0xffffffff))
+        );
         // Another account of the same owner has another domain.
         HarborAccount other = factory.createAccount(owner, 1);
         assertEq(bytes32(other.isValidSignature(hash, good)), bytes32(bytes4(0xffffffff)));

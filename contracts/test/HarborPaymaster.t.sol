@@ -64,7 +64,8 @@ contract HarborPaymasterTest is Fixture {
     }
 
     function test_WrongLengthReverts() public {
-        op.paymasterAndData = abi.encodePacked(address(paymaster), uint128(1), uint128(0), uint48(0), uint48(0));
+        op.paymasterAndData =
+            abi.encodePacked(address(paymaster), uint128(1), uint128(0), uint48(0), uint48(0));
         vm.prank(address(entryPoint));
         vm.expectRevert(abi.encodeWithSelector(HarborPaymaster.InvalidPaymasterDataLength.selector, 64));
         paymaster.validatePaymasterUserOp(op, bytes32(0), 1);
@@ -124,7 +125,9 @@ contract HarborPaymasterTest is Fixture {
         assertEq(sig.length, 65);
     }
 
-    function testFuzz_NeverAcceptsWhatItsSignerDidNotSign(uint256 key, bytes memory callData, uint48 until) public {
+    function testFuzz_NeverAcceptsWhatItsSignerDidNotSign(uint256 key, bytes memory callData, uint48 until)
+        public
+    {
         key = bound(key, 1, 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140);
         vm.assume(key != SPONSOR_KEY);
         op.callData = callData;

@@ -66,7 +66,8 @@ contract RecoveryHandler {
         HarborAccount.PendingRecovery memory pending = account.pendingRecovery();
         if (pending.newOwner == address(0) || block.timestamp >= pending.executeAfter) return;
         vm.prank(ghostOwner);
-        try account.cancelRecovery() {} catch {
+        try account.cancelRecovery() {}
+        catch {
             violations++; // the owner must always be able to cancel during the delay
         }
     }
@@ -88,7 +89,10 @@ contract RecoveryHandler {
             // The old owner can no longer sign.
             bytes32 hash = keccak256(abi.encode(executed));
             (uint8 v, bytes32 r, bytes32 s) = vm.sign(oldKey, account.messageDigest(hash));
-            if (oldKey != ghostOwnerKey && account.isValidSignature(hash, abi.encodePacked(r, s, v)) != 0xffffffff) {
+            if (
+                oldKey != ghostOwnerKey
+                    && account.isValidSignature(hash, abi.encodePacked(r, s, v)) != 0xffffffff
+            ) {
                 violations++;
             }
         } catch {}

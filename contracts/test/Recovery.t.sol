@@ -33,7 +33,9 @@ contract RecoveryTest is Fixture {
         assertEq(pending.approvals, 2);
 
         vm.warp(block.timestamp + 2 days - 1);
-        vm.expectRevert(abi.encodeWithSelector(HarborAccount.RecoveryDelayNotOver.selector, pending.executeAfter));
+        vm.expectRevert(
+            abi.encodeWithSelector(HarborAccount.RecoveryDelayNotOver.selector, pending.executeAfter)
+        );
         account.executeRecovery();
 
         vm.warp(block.timestamp + 1);
@@ -243,7 +245,9 @@ contract RecoveryTest is Fixture {
         guarded2.setThreshold(1);
         vm.stopPrank();
         sigs[0] = signDigest(0xF00D, guarded2.recoveryDigest(newOwner, 0, deadline));
-        vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidGuardianSignature.selector, address(friend)));
+        vm.expectRevert(
+            abi.encodeWithSelector(HarborAccount.InvalidGuardianSignature.selector, address(friend))
+        );
         guarded2.startRecovery(newOwner, deadline, signers, sigs);
     }
 

@@ -5,6 +5,7 @@
 #![allow(clippy::print_stdout)] // A command-line tool: printing is its output.
 
 mod bench;
+mod contracts;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ tasks:
   setup               install the pinned test tools (npm, PyPI, cargo-fuzz)
   test [--no-fuzz]    setup, fmt check, clippy -D warnings, every test, a short fuzz run
   fuzz [SECONDS]      run every fuzz target for SECONDS each (default 60)
+  artifacts [--check] compile the contracts and write (or check) contracts/artifacts
   bench               criterion benchmarks, summarised as ratios measured in the same run
 ";
 
@@ -34,6 +36,8 @@ fn main() -> ExitCode {
             setup::setup().and_then(|tools| fuzz(&tools, seconds))
         }
         Some("bench") => bench::bench(),
+        Some("artifacts") => setup::setup()
+            .and_then(|_| contracts::artifacts(args.get(1).is_some_and(|a| a == "--check"))),
         Some("demo") => {
             run(cargo().args(["run", "--quiet", "-p", "harbor-core", "--example", "demo"]))
         }
@@ -143,6 +147,7 @@ fn test(args: &[String]) -> Result {
         run(cargo().args(["test", "--workspace", "--all-features"]))?;
     }
     run(cargo().args(["test", "--workspace", "--all-features", "--doc"]))?;
+    contracts::test()?;
     if fuzz_seconds > 0 {
         fuzz(&tools, fuzz_seconds)?;
     }

@@ -23,6 +23,7 @@ pub(crate) fn setup() -> Result<Tools> {
     }
     let tools = root().join("tools");
     npm_packages(&tools)?;
+    npm_packages(&root().join("contracts"))?;
     python_packages(&tools)?;
     let cargo_fuzz = cargo_fuzz()?;
     Ok(Tools { cargo_fuzz })
@@ -41,13 +42,13 @@ fn write(path: &Path, content: &str) -> Result {
     std::fs::write(path, content).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-fn npm_packages(tools: &Path) -> Result {
-    let lock = read(&tools.join("package-lock.json"))?;
-    let stamp = tools.join("node_modules/.harbor-installed");
+fn npm_packages(dir: &Path) -> Result {
+    let lock = read(&dir.join("package-lock.json"))?;
+    let stamp = dir.join("node_modules/.harbor-installed");
     if up_to_date(&stamp, &lock) {
         return Ok(());
     }
-    run(Command::new("npm").current_dir(tools).args([
+    run(Command::new("npm").current_dir(dir).args([
         "ci",
         "--no-audit",
         "--no-fund",

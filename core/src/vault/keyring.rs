@@ -94,6 +94,13 @@ fn map_keyring_error(error: keyring::Error) -> SecureStoreError {
         keyring::Error::NoStorageAccess(e) | keyring::Error::PlatformFailure(e) => {
             SecureStoreError::Unavailable(e.to_string())
         }
+        // The platform store (the Secret Service on Linux) could not be started.
+        keyring::Error::NoDefaultStore => {
+            SecureStoreError::Unavailable(match keyring::Entry::store_status() {
+                Err(reason) => reason.to_string(),
+                Ok(()) => "no credential store is configured".to_owned(),
+            })
+        }
         other => SecureStoreError::Failed(other.to_string()),
     }
 }
