@@ -6,6 +6,7 @@
 
 mod bench;
 mod contracts;
+mod devnet;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,8 @@ tasks:
   test [--no-fuzz]    setup, fmt check, clippy -D warnings, every test, a short fuzz run
   fuzz [SECONDS]      run every fuzz target for SECONDS each (default 60)
   artifacts [--check] compile the contracts and write (or check) contracts/artifacts
+  devnet [--chain-id N]... [--port P] [--detach]
+                      local anvil chains with the EntryPoint and Harbor contracts deployed
   bench               criterion benchmarks, summarised as ratios measured in the same run
 ";
 
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
             setup::setup().and_then(|tools| fuzz(&tools, seconds))
         }
         Some("bench") => bench::bench(),
+        Some("devnet") => devnet::devnet(&args[1..]),
         Some("artifacts") => setup::setup()
             .and_then(|_| contracts::artifacts(args.get(1).is_some_and(|a| a == "--check"))),
         Some("demo") => {

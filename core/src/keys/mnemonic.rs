@@ -40,12 +40,6 @@ pub enum MnemonicError {
         /// The language of the phrase.
         language: Language,
     },
-    /// The phrase is valid in more than one word list; the caller must pick the language.
-    #[error("the phrase is valid in several word lists ({}); choose its language", language_list(.candidates))]
-    AmbiguousLanguage {
-        /// Languages in which the phrase is valid.
-        candidates: Vec<Language>,
-    },
     /// Entropy of a length BIP-39 does not allow.
     #[error("entropy must be 16, 20, 24, 28 or 32 bytes long; got {found}")]
     InvalidEntropyLength {
@@ -82,14 +76,6 @@ fn unknown_words_message(language: Language, words: &[UnknownWord]) -> String {
         ),
         [] => format!("a word is not in the {} word list", language.english_name()),
     }
-}
-
-fn language_list(languages: &[Language]) -> String {
-    languages
-        .iter()
-        .map(|l| l.english_name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The ten official BIP-39 word lists.
@@ -336,13 +322,13 @@ impl Mnemonic {
                     .map(|inner| Mnemonic { inner, language })
             })
             .collect();
-        match valid.len() {
-            0 => Err(MnemonicError::InvalidChecksum { language: first }),
-            1 => Ok(valid.remove(0)),
-            _ => Err(MnemonicError::AmbiguousLanguage {
-                candidates: valid.iter().map(|m| m.language).collect(),
-            }),
+        // Chinese simplified and traditional lists share characters, so a phrase can be valid in
+        // both. The seed (and so every key) is derived from the text, which is the same either
+        // way; prefer the first list (simplified) and let the caller re-parse with `parse_in`.
+        if valid.is_empty() {
+            return Err(MnemonicError::InvalidChecksum { language: first });
         }
+        Ok(valid.swap_remove(0))
     }
 
     /// Parses a phrase in a known language.
@@ -536,6 +522,23 @@ mod tests {
             err.to_string(),
             "words 1 and 12 are not in the English word list"
         );
+    }
+
+    #[test]
+    fn phrase_valid_in_both_chinese_lists_keeps_its_seed() {
+        // All-zero entropy gives the same characters in both Chinese lists.
+        let traditional = Mnemonic::from_entropy(Language::ChineseTraditional, &[0; 16]).unwrap();
+        let simplified = Mnemonic::from_entropy(Language::ChineseSimplified, &[0; 16]).unwrap();
+        assert_eq!(*traditional.phrase(), *simplified.phrase());
+        let parsed = Mnemonic::parse(&traditional.phrase()).unwrap();
+        assert_eq!(parsed.language(), Language::ChineseSimplified);
+        assert_eq!(
+            parsed.to_seed("x").as_bytes(),
+            traditional.to_seed("x").as_bytes()
+        );
+        let explicit =
+            Mnemonic::parse_in(Language::ChineseTraditional, &traditional.phrase()).unwrap();
+        assert_eq!(explicit.language(), Language::ChineseTraditional);
     }
 
     #[test]
