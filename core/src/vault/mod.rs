@@ -678,32 +678,21 @@ impl Vault {
         let mut stmt = self
             .conn
             .prepare("SELECT id, name, kind, created_at FROM wallets ORDER BY created_at, rowid")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get(3)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (id, name, kind, created_at) = row?;
-            Ok(WalletInfo {
-                id,
-                name,
-                kind: WalletKind::parse(&kind)?,
-                created_at,
-            })
-        })
-        .collect()
+        let rows = stmt.query_map([], wallet_row)?;
+        rows.map(|row| row?.into_info()).collect()
     }
 
     /// One wallet.
     pub fn wallet(&self, wallet_id: &str) -> Result<WalletInfo, VaultError> {
-        self.wallets()?
-            .into_iter()
-            .find(|w| w.id == wallet_id)
-            .ok_or_else(|| VaultError::WalletNotFound(wallet_id.to_owned()))
+        self.conn
+            .query_row(
+                "SELECT id, name, kind, created_at FROM wallets WHERE id = ?1",
+                [wallet_id],
+                wallet_row,
+            )
+            .optional()?
+            .ok_or_else(|| VaultError::WalletNotFound(wallet_id.to_owned()))?
+            .into_info()
     }
 
     /// Renames a wallet.
@@ -1017,6 +1006,34 @@ impl Vault {
             params,
             salt,
             wrapped,
+        })
+    }
+}
+
+/// A `wallets` row as read, before its kind is checked.
+struct WalletRow {
+    id: String,
+    name: String,
+    kind: String,
+    created_at: i64,
+}
+
+fn wallet_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WalletRow> {
+    Ok(WalletRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        kind: r.get(2)?,
+        created_at: r.get(3)?,
+    })
+}
+
+impl WalletRow {
+    fn into_info(self) -> Result<WalletInfo, VaultError> {
+        Ok(WalletInfo {
+            kind: WalletKind::parse(&self.kind)?,
+            id: self.id,
+            name: self.name,
+            created_at: self.created_at,
         })
     }
 }
