@@ -5,6 +5,9 @@ pub mod chains;
 pub mod dapp;
 pub mod evm;
 pub mod keys;
+#[cfg(feature = "net")]
+pub mod rpc;
+pub mod tokens;
 #[cfg(feature = "vault")]
 pub mod vault;
 

@@ -91,6 +91,8 @@ pub struct Manifest {
     pub paymaster_owner: String,
     /// Trusted sponsor signer of the paymaster (dev key).
     pub paymaster_signer: String,
+    /// A 6-decimal ERC-20 anyone may mint (dev chains only).
+    pub dev_token: String,
 }
 
 /// A running dev chain; stopped when dropped.
@@ -230,6 +232,7 @@ impl Devnet {
                 paymaster: String::new(),
                 paymaster_owner: DEV_DEPLOYER_ADDRESS.into(),
                 paymaster_signer: DEV_SPONSOR_ADDRESS.into(),
+                dev_token: String::new(),
             },
         };
         devnet.wait_ready()?;
@@ -308,6 +311,12 @@ impl Devnet {
                 &[&entry_point, DEV_DEPLOYER_ADDRESS, &signers],
             )?,
         )?;
+        let dev_token = deploy(
+            &rpc,
+            "DevToken",
+            HARBOR_SALT,
+            &bytecode(&artifacts.join("DevToken.json"))?,
+        )?;
         let send = |args: &[&str]| -> Result<String, DevnetError> {
             let mut all = vec![
                 "send",
@@ -325,6 +334,7 @@ impl Devnet {
         self.manifest.account_implementation = implementation;
         self.manifest.account_factory = factory;
         self.manifest.paymaster = paymaster;
+        self.manifest.dev_token = dev_token;
         Ok(())
     }
 

@@ -5,8 +5,17 @@ use std::process::Command;
 
 use crate::{Result, root, run};
 
-/// Contracts whose ABI and creation bytecode the Rust side uses.
-const ARTIFACTS: &[&str] = &["HarborAccount", "HarborAccountFactory", "HarborPaymaster"];
+/// Harbor's production contracts, held to the coverage gate.
+const GATED: &[&str] = &["HarborAccount", "HarborAccountFactory", "HarborPaymaster"];
+/// Contracts whose ABI and creation bytecode the Rust side uses (the proxy's creation code gives
+/// the counterfactual account address; the dev token is deployed on dev chains only).
+const ARTIFACTS: &[&str] = &[
+    "HarborAccount",
+    "HarborAccountFactory",
+    "HarborPaymaster",
+    "ERC1967Proxy",
+    "DevToken",
+];
 /// Minimum line coverage of every Harbor contract.
 const MIN_LINE_COVERAGE: f64 = 95.0;
 
@@ -90,7 +99,7 @@ fn coverage() -> Result {
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    for name in ARTIFACTS {
+    for name in GATED {
         let line = text
             .lines()
             .find(|l| l.contains(&format!("src/{name}.sol")))

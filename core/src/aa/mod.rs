@@ -1,8 +1,24 @@
-//! ERC-4337 account abstraction: UserOperations and their hashes for EntryPoint v0.7 and v0.8.
+//! ERC-4337 account abstraction: UserOperations and their hashes for EntryPoint v0.7 and v0.8,
+//! the Harbor account (address, deployment, call encoding), readable revert reasons and the
+//! send flow over a bundler and a paymaster service.
 
+mod account;
+mod revert;
+#[cfg(feature = "net")]
+mod send;
 mod user_operation;
 
+pub use account::{
+    AccountCall, Call, DUMMY_SIGNATURE, HARBOR_ACCOUNT_FACTORY, HARBOR_ACCOUNT_IMPLEMENTATION,
+    HARBOR_PAYMASTER, HarborAccount, IEntryPoint, IHarborAccount, IHarborAccountFactory,
+    decode_calls, encode_calls, split_nonce,
+};
+pub use revert::{decode_revert, explain_entry_point_reason};
+#[cfg(feature = "net")]
+pub use send::{
+    AccountClient, GasPayer, PreparedOperation, SendError, SendOptions, SendOutcome, SendProgress,
+};
 pub use user_operation::{
     ENTRY_POINT_V07, ENTRY_POINT_V08, EntryPointVersion, PackedUserOperation, UserOperation,
-    sign_user_operation, user_operation_hash,
+    UserOperationError, sign_user_operation, user_operation_hash,
 };

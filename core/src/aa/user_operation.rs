@@ -103,6 +103,19 @@ pub struct UserOperation {
     pub signature: Bytes,
 }
 
+/// Why a UserOperation cannot be packed for the EntryPoint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UserOperationError {
+    /// A gas or fee value does not fit the 128 bits the packed form gives it.
+    #[error("{field} is {value}, larger than the 128-bit field it must fit")]
+    ValueTooLarge {
+        /// The field's name.
+        field: &'static str,
+        /// The value.
+        value: U256,
+    },
+}
+
 /// Packs two 128-bit values into one 32-byte word: `high << 128 | low` (values are truncated).
 fn pack_u128s(high: U256, low: U256) -> B256 {
     let mask = (U256::from(1) << 128) - U256::from(1);
@@ -139,7 +152,46 @@ impl UserOperation {
         }
     }
 
-    /// The on-chain packed form.
+    /// Checks that every gas and fee value fits its 128-bit packed field.
+    pub fn check_limits(&self) -> Result<(), UserOperationError> {
+        let fields = [
+            ("callGasLimit", self.call_gas_limit),
+            ("verificationGasLimit", self.verification_gas_limit),
+            ("maxFeePerGas", self.max_fee_per_gas),
+            ("maxPriorityFeePerGas", self.max_priority_fee_per_gas),
+            (
+                "paymasterVerificationGasLimit",
+                self.paymaster_verification_gas_limit.unwrap_or_default(),
+            ),
+            (
+                "paymasterPostOpGasLimit",
+                self.paymaster_post_op_gas_limit.unwrap_or_default(),
+            ),
+        ];
+        for (field, value) in fields {
+            if value > U256::from(u128::MAX) {
+                return Err(UserOperationError::ValueTooLarge { field, value });
+            }
+        }
+        Ok(())
+    }
+
+    /// The most gas the operation can be charged for (all limits plus preVerificationGas).
+    pub fn total_gas_limit(&self) -> U256 {
+        self.call_gas_limit
+            .saturating_add(self.verification_gas_limit)
+            .saturating_add(self.pre_verification_gas)
+            .saturating_add(self.paymaster_verification_gas_limit.unwrap_or_default())
+            .saturating_add(self.paymaster_post_op_gas_limit.unwrap_or_default())
+    }
+
+    /// The worst-case cost in wei: total gas limit × maxFeePerGas (the EntryPoint's prefund).
+    pub fn max_gas_cost(&self) -> U256 {
+        self.total_gas_limit().saturating_mul(self.max_fee_per_gas)
+    }
+
+    /// The on-chain packed form (values above 128 bits are truncated: call
+    /// [`check_limits`](Self::check_limits) first for untrusted input).
     pub fn pack(&self) -> PackedUserOperation {
         PackedUserOperation {
             sender: self.sender,
@@ -301,6 +353,22 @@ mod tests {
             base,
             user_operation_hash(&signed, EntryPointVersion::V07, ENTRY_POINT_V07, 1)
         );
+    }
+
+    #[test]
+    fn limits_are_checked() {
+        let mut op = sample();
+        assert_eq!(op.check_limits(), Ok(()));
+        assert_eq!(op.total_gas_limit(), U256::from(420_000));
+        assert_eq!(op.max_gas_cost(), U256::from(420_000u64 * 3_000_000_000u64));
+        op.call_gas_limit = U256::from(1) << 128;
+        assert!(matches!(
+            op.check_limits(),
+            Err(UserOperationError::ValueTooLarge {
+                field: "callGasLimit",
+                ..
+            })
+        ));
     }
 
     #[test]
