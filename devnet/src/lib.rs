@@ -31,6 +31,15 @@ pub const DEV_SPONSOR_KEY: &str =
     "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
 /// The address of [`DEV_SPONSOR_KEY`].
 pub const DEV_SPONSOR_ADDRESS: &str = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
+/// Anvil's 9th key: the paymaster relay's relayer (sends bundle transactions) on dev chains.
+pub const DEV_RELAYER_KEY: &str =
+    "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97";
+/// Anvil's 8th key: the executor of the independent bundler (Alto) in interop tests.
+pub const DEV_BUNDLER_KEY: &str =
+    "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356";
+/// Anvil's 7th key: the utility key of the independent bundler (Alto) in interop tests.
+pub const DEV_BUNDLER_UTILITY_KEY: &str =
+    "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e";
 /// The address of [`DEV_DEPLOYER_KEY`].
 pub const DEV_DEPLOYER_ADDRESS: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 

@@ -28,26 +28,6 @@ sol! {
         function createAccount(address owner, uint256 salt) external returns (address account);
         function getAddress(address owner, uint256 salt) external view returns (address);
     }
-
-    /// The EntryPoint v0.7 functions the wallet calls.
-    interface IEntryPoint {
-        function getNonce(address sender, uint192 key) external view returns (uint256 nonce);
-        function balanceOf(address account) external view returns (uint256);
-        function getUserOpHash(PackedUserOperation calldata userOp) external view returns (bytes32);
-    }
-
-    /// The on-chain UserOperation (declared again for the EntryPoint interface).
-    struct PackedUserOperation {
-        address sender;
-        uint256 nonce;
-        bytes initCode;
-        bytes callData;
-        bytes32 accountGasLimits;
-        uint256 preVerificationGas;
-        bytes32 gasFees;
-        bytes paymasterAndData;
-        bytes signature;
-    }
 }
 
 /// HarborAccount implementation deployed by the deterministic deployer (same on every chain).

@@ -10,8 +10,8 @@ mod user_operation;
 
 pub use account::{
     AccountCall, Call, DUMMY_SIGNATURE, HARBOR_ACCOUNT_FACTORY, HARBOR_ACCOUNT_IMPLEMENTATION,
-    HARBOR_PAYMASTER, HarborAccount, IEntryPoint, IHarborAccount, IHarborAccountFactory,
-    decode_calls, encode_calls, split_nonce,
+    HARBOR_PAYMASTER, HarborAccount, IHarborAccount, IHarborAccountFactory, decode_calls,
+    encode_calls, split_nonce,
 };
 pub use revert::{decode_revert, explain_entry_point_reason};
 #[cfg(feature = "net")]
@@ -19,6 +19,6 @@ pub use send::{
     AccountClient, GasPayer, PreparedOperation, SendError, SendOptions, SendOutcome, SendProgress,
 };
 pub use user_operation::{
-    ENTRY_POINT_V07, ENTRY_POINT_V08, EntryPointVersion, PackedUserOperation, UserOperation,
-    UserOperationError, sign_user_operation, user_operation_hash,
+    ENTRY_POINT_V07, ENTRY_POINT_V08, EntryPointVersion, IEntryPoint, PackedUserOperation,
+    UserOperation, UserOperationError, sign_user_operation, user_operation_hash,
 };

@@ -45,6 +45,13 @@ sol! {
         bytes paymasterAndData;
         bytes signature;
     }
+
+    /// The EntryPoint v0.7 functions the wallet calls.
+    interface IEntryPoint {
+        function getNonce(address sender, uint192 key) external view returns (uint256 nonce);
+        function balanceOf(address account) external view returns (uint256);
+        function getUserOpHash(PackedUserOperation calldata userOp) external view returns (bytes32);
+    }
 }
 
 sol! {

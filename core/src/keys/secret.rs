@@ -34,6 +34,7 @@ pub(crate) fn random_bytes(len: usize) -> Result<Zeroizing<Vec<u8>>, getrandom::
 
 /// Fills a fixed-size array from the operating system's random source (for non-secret nonces,
 /// salts and ids; secrets go through [`random_bytes`]).
+#[cfg_attr(not(feature = "vault"), allow(dead_code))]
 pub(crate) fn random_array<const N: usize>() -> Result<[u8; N], getrandom::Error> {
     let mut buf = [0u8; N];
     getrandom::fill(&mut buf)?;

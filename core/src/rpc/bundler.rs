@@ -96,6 +96,11 @@ impl BundlerClient {
         BundlerClient { transport }
     }
 
+    /// The transport (to forward raw calls).
+    pub fn transport(&self) -> &RpcTransport {
+        &self.transport
+    }
+
     /// `eth_chainId`.
     pub async fn chain_id(&self) -> Result<u64, RpcError> {
         let id: U64 = self.transport.request("eth_chainId", json!([])).await?;

@@ -1,0 +1,429 @@
+//! The relay's configuration: a TOML file, with environment variables overriding a few fields.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use alloy_primitives::{Address, U256};
+use serde::{Deserialize, Serialize};
+
+use harbor_core::aa::ENTRY_POINT_V07;
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {message}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// The TOML is invalid.
+    #[error("invalid configuration {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (with line and column).
+        message: String,
+    },
+    /// A value is inconsistent.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// Where a private key comes from. Keys are never written in the configuration file itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeySource {
+    /// An environment variable holding the hex key.
+    Env(String),
+    /// A file holding the hex key (should be readable by the service user only).
+    File(PathBuf),
+    /// The OS keyring entry `service` / `user` (feature `os-keyring`).
+    Keyring {
+        /// Keyring service name.
+        service: String,
+        /// Keyring user name.
+        user: String,
+    },
+}
+
+/// One chain the relay serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainConfig {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// The node's JSON-RPC URL.
+    pub rpc_url: String,
+    /// The EntryPoint (v0.7).
+    #[serde(default = "default_entry_point")]
+    pub entry_point: Address,
+    /// The HarborPaymaster contract.
+    pub paymaster: Address,
+    /// Forward bundler methods to this ERC-7769 bundler instead of relaying itself.
+    #[serde(default)]
+    pub upstream_bundler_url: Option<String>,
+    /// How often to read new blocks (milliseconds).
+    #[serde(default = "default_poll_ms")]
+    pub poll_interval_ms: u64,
+    /// Resubmit a bundle transaction with higher fees after this many seconds without receipt.
+    #[serde(default = "default_bump_seconds")]
+    pub bump_after_seconds: u64,
+}
+
+fn default_entry_point() -> Address {
+    ENTRY_POINT_V07
+}
+fn default_poll_ms() -> u64 {
+    1000
+}
+fn default_bump_seconds() -> u64 {
+    30
+}
+
+/// What an app may get sponsored on one chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// The chain this policy applies to (an app is allowed only on chains with a policy).
+    pub chain_id: u64,
+    /// Length of the limit window in seconds.
+    #[serde(default = "default_window")]
+    pub reset_interval_seconds: u64,
+    /// Operations per sender per window.
+    #[serde(default = "default_ops_per_sender")]
+    pub max_ops_per_sender: u64,
+    /// Operations in total per window.
+    #[serde(default = "default_ops_total")]
+    pub max_ops_total: u64,
+    /// Wei of gas per sender per window.
+    #[serde(default = "default_spend_per_sender")]
+    pub max_spend_per_sender_wei: U256,
+    /// Wei of gas in total per window.
+    #[serde(default = "default_spend_total")]
+    pub max_spend_total_wei: U256,
+    /// Highest callGasLimit signed.
+    #[serde(default = "default_call_gas")]
+    pub max_call_gas: u64,
+    /// Highest verificationGasLimit signed.
+    #[serde(default = "default_verification_gas")]
+    pub max_verification_gas: u64,
+    /// Highest preVerificationGas signed.
+    #[serde(default = "default_pre_verification_gas")]
+    pub max_pre_verification_gas: u64,
+    /// Highest maxFeePerGas signed (wei).
+    #[serde(default = "default_max_fee")]
+    pub max_fee_per_gas_wei: U256,
+    /// Contracts the account may call; empty allows any.
+    #[serde(default)]
+    pub allowed_targets: Vec<Address>,
+    /// Function selectors the account may call (`0xa9059cbb`); empty allows any; a plain
+    /// transfer (empty data) is allowed when `allow_native_transfers`.
+    #[serde(default)]
+    pub allowed_selectors: Vec<String>,
+    /// Whether plain ETH transfers (no call data) are sponsored.
+    #[serde(default = "yes")]
+    pub allow_native_transfers: bool,
+    /// Seconds a sponsorship signature stays valid.
+    #[serde(default = "default_validity")]
+    pub validity_seconds: u64,
+}
+
+fn default_window() -> u64 {
+    86_400
+}
+fn default_ops_per_sender() -> u64 {
+    50
+}
+fn default_ops_total() -> u64 {
+    10_000
+}
+fn default_spend_per_sender() -> U256 {
+    U256::from(50_000_000_000_000_000u64) // 0.05 ETH
+}
+fn default_spend_total() -> U256 {
+    U256::from(10u64) * U256::from(1_000_000_000_000_000_000u64) // 10 ETH
+}
+fn default_call_gas() -> u64 {
+    2_000_000
+}
+fn default_verification_gas() -> u64 {
+    1_000_000
+}
+fn default_pre_verification_gas() -> u64 {
+    200_000
+}
+fn default_max_fee() -> U256 {
+    U256::from(200_000_000_000u64) // 200 gwei
+}
+fn yes() -> bool {
+    true
+}
+fn default_validity() -> u64 {
+    600
+}
+
+impl Policy {
+    /// A policy with the defaults for `chain_id`.
+    pub fn defaults(chain_id: u64) -> Self {
+        Policy {
+            chain_id,
+            reset_interval_seconds: default_window(),
+            max_ops_per_sender: default_ops_per_sender(),
+            max_ops_total: default_ops_total(),
+            max_spend_per_sender_wei: default_spend_per_sender(),
+            max_spend_total_wei: default_spend_total(),
+            max_call_gas: default_call_gas(),
+            max_verification_gas: default_verification_gas(),
+            max_pre_verification_gas: default_pre_verification_gas(),
+            max_fee_per_gas_wei: default_max_fee(),
+            allowed_targets: Vec::new(),
+            allowed_selectors: Vec::new(),
+            allow_native_transfers: true,
+            validity_seconds: default_validity(),
+        }
+    }
+}
+
+/// An app allowed to use the relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    /// Name (in logs and metrics).
+    pub name: String,
+    /// The API key it sends (`x-api-key` header, bearer token or last path segment).
+    pub api_key: String,
+    /// Its policy per chain.
+    #[serde(default)]
+    pub policies: Vec<Policy>,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// SQLite database file.
+    #[serde(default = "default_database")]
+    pub database: PathBuf,
+    /// Sponsor name shown to wallets.
+    #[serde(default = "default_sponsor_name")]
+    pub sponsor_name: String,
+    /// Largest request body in bytes.
+    #[serde(default = "default_body_limit")]
+    pub max_body_bytes: usize,
+    /// The key that signs sponsorships (a signer of the HarborPaymaster contract).
+    pub signer_key: KeySource,
+    /// The key that sends bundle transactions (needs ETH for gas).
+    pub relayer_key: KeySource,
+    /// Chains served.
+    pub chains: Vec<ChainConfig>,
+    /// Apps and their policies.
+    pub apps: Vec<AppConfig>,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 4337))
+}
+fn default_database() -> PathBuf {
+    PathBuf::from("harbor-paymaster.sqlite")
+}
+fn default_sponsor_name() -> String {
+    "Harbor sponsor".into()
+}
+fn default_body_limit() -> usize {
+    256 * 1024
+}
+
+impl Config {
+    /// Reads `path` and applies environment overrides.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let mut config = Self::parse(&text).map_err(|e| match e {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: path.to_owned(),
+                message,
+            },
+            other => other,
+        })?;
+        config.apply_env(|name| std::env::var(name).ok())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses TOML text (no environment overrides, no validation).
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: PathBuf::from("<text>"),
+            message: e.to_string(),
+        })
+    }
+
+    /// Applies `HARBOR_PAYMASTER_LISTEN`, `_DATABASE`, `_SPONSOR_NAME`, `_UPSTREAM_BUNDLER_URL`
+    /// (all chains) and `_RPC_URL_<chainId>`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(listen) = var("HARBOR_PAYMASTER_LISTEN") {
+            self.listen = listen.parse().map_err(|_| {
+                ConfigError::Invalid(format!("HARBOR_PAYMASTER_LISTEN={listen} is not host:port"))
+            })?;
+        }
+        if let Some(db) = var("HARBOR_PAYMASTER_DATABASE") {
+            self.database = PathBuf::from(db);
+        }
+        if let Some(name) = var("HARBOR_PAYMASTER_SPONSOR_NAME") {
+            self.sponsor_name = name;
+        }
+        let upstream = var("HARBOR_PAYMASTER_UPSTREAM_BUNDLER_URL");
+        for chain in &mut self.chains {
+            if let Some(url) = &upstream {
+                chain.upstream_bundler_url = Some(url.clone());
+            }
+            if let Some(url) = var(&format!("HARBOR_PAYMASTER_RPC_URL_{}", chain.chain_id)) {
+                chain.rpc_url = url;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks cross-field consistency.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.chains.is_empty() {
+            return Err(ConfigError::Invalid("no [[chains]] configured".into()));
+        }
+        let mut seen = BTreeMap::new();
+        for chain in &self.chains {
+            if seen.insert(chain.chain_id, ()).is_some() {
+                return Err(ConfigError::Invalid(format!(
+                    "chain {} is configured twice",
+                    chain.chain_id
+                )));
+            }
+        }
+        let mut keys = BTreeMap::new();
+        for app in &self.apps {
+            if app.api_key.len() < 8 {
+                return Err(ConfigError::Invalid(format!(
+                    "the API key of app {:?} is shorter than 8 characters",
+                    app.name
+                )));
+            }
+            if keys.insert(app.api_key.clone(), ()).is_some() {
+                return Err(ConfigError::Invalid(format!(
+                    "app {:?} reuses another app's API key",
+                    app.name
+                )));
+            }
+            for policy in &app.policies {
+                if !seen.contains_key(&policy.chain_id) {
+                    return Err(ConfigError::Invalid(format!(
+                        "app {:?} has a policy for chain {}, which is not configured",
+                        app.name, policy.chain_id
+                    )));
+                }
+                if policy.reset_interval_seconds == 0 || policy.validity_seconds == 0 {
+                    return Err(ConfigError::Invalid(format!(
+                        "app {:?}: reset_interval_seconds and validity_seconds must be positive",
+                        app.name
+                    )));
+                }
+                for selector in &policy.allowed_selectors {
+                    parse_selector(selector).ok_or_else(|| {
+                        ConfigError::Invalid(format!(
+                            "app {:?}: {selector:?} is not a 4-byte selector like 0xa9059cbb",
+                            app.name
+                        ))
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses `0xa9059cbb` into 4 bytes.
+pub fn parse_selector(text: &str) -> Option<[u8; 4]> {
+    let bytes = alloy_primitives::hex::decode(text).ok()?;
+    bytes.try_into().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+listen = "127.0.0.1:4000"
+signer_key = { env = "SIGNER" }
+relayer_key = { file = "/run/keys/relayer" }
+
+[[chains]]
+chain_id = 31337
+rpc_url = "http://127.0.0.1:8545"
+paymaster = "0xf7B9e594971e92E6DDB038Eb8022BcEa8caC1277"
+
+[[apps]]
+name = "wallet"
+api_key = "dev-wallet-key"
+
+[[apps.policies]]
+chain_id = 31337
+max_ops_per_sender = 3
+allowed_selectors = ["0xa9059cbb"]
+max_spend_total_wei = "1000000000000000000"
+"#;
+
+    #[test]
+    fn parses_with_defaults_and_env() {
+        let mut config = Config::parse(SAMPLE).unwrap();
+        assert_eq!(config.chains[0].entry_point, ENTRY_POINT_V07);
+        let policy = &config.apps[0].policies[0];
+        assert_eq!(policy.max_ops_per_sender, 3);
+        assert_eq!(policy.validity_seconds, 600);
+        assert_eq!(
+            policy.max_spend_total_wei,
+            U256::from(1_000_000_000_000_000_000u64)
+        );
+        assert_eq!(config.signer_key, KeySource::Env("SIGNER".into()));
+        config
+            .apply_env(|name| match name {
+                "HARBOR_PAYMASTER_LISTEN" => Some("127.0.0.1:5000".into()),
+                "HARBOR_PAYMASTER_RPC_URL_31337" => Some("http://127.0.0.1:9999".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.listen.port(), 5000);
+        assert_eq!(config.chains[0].rpc_url, "http://127.0.0.1:9999");
+        config.validate().unwrap();
+    }
+
+    #[test]
+    fn rejects_bad_configs() {
+        let unknown = SAMPLE.replace("listen =", "lisen =");
+        assert!(matches!(
+            Config::parse(&unknown),
+            Err(ConfigError::Parse { .. })
+        ));
+        let mut config = Config::parse(SAMPLE).unwrap();
+        config.apps[0].policies[0].chain_id = 1;
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("chain 1")
+        );
+        let mut config = Config::parse(SAMPLE).unwrap();
+        config.apps[0].policies[0].allowed_selectors = vec!["transfer".into()];
+        assert!(config.validate().is_err());
+        let mut config = Config::parse(SAMPLE).unwrap();
+        config.apps[0].api_key = "short".into();
+        assert!(config.validate().is_err());
+    }
+}

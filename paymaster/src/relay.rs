@@ -1,0 +1,136 @@
+//! The relay's shared state: configuration, keys, store, chains and metrics.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use alloy_primitives::Address;
+use harbor_core::keys::{LocalSigner, Signer};
+
+use crate::chain::ChainRuntime;
+use crate::config::{AppConfig, Config};
+use crate::keys::{KeyLoadError, load_key};
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreError};
+
+/// Why the relay could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A key could not be loaded.
+    #[error(transparent)]
+    Key(#[from] KeyLoadError),
+    /// The database could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A chain's URLs are invalid.
+    #[error("chain {chain_id}: {message}")]
+    Chain {
+        /// The chain.
+        chain_id: u64,
+        /// Why.
+        message: String,
+    },
+    /// The listener could not bind.
+    #[error("cannot listen on {address}: {message}")]
+    Listen {
+        /// The address.
+        address: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Everything a request handler needs.
+#[derive(Debug)]
+pub struct Relay {
+    /// The configuration.
+    pub config: Config,
+    /// The database.
+    pub store: Arc<Store>,
+    /// Signs sponsorships.
+    pub(crate) signer: LocalSigner,
+    /// Sends bundle transactions.
+    pub(crate) relayer: LocalSigner,
+    /// Served chains.
+    pub chains: BTreeMap<u64, Arc<ChainRuntime>>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+impl Relay {
+    /// Builds the relay from `config`, loading keys and opening the database.
+    pub fn new(config: Config) -> Result<Self, StartError> {
+        let signer = load_key(&config.signer_key, "signer")?;
+        let relayer = load_key(&config.relayer_key, "relayer")?;
+        Self::with_keys(config, signer, relayer)
+    }
+
+    /// Builds the relay with keys already loaded (tests, benchmarks).
+    pub fn with_keys(
+        config: Config,
+        signer: LocalSigner,
+        relayer: LocalSigner,
+    ) -> Result<Self, StartError> {
+        let store = Arc::new(Store::open(&config.database)?);
+        let mut chains = BTreeMap::new();
+        for chain in &config.chains {
+            let runtime = ChainRuntime::new(chain.clone()).map_err(|e| StartError::Chain {
+                chain_id: chain.chain_id,
+                message: e.to_string(),
+            })?;
+            chains.insert(chain.chain_id, Arc::new(runtime));
+        }
+        tracing::info!(signer = %signer.address(), relayer = %relayer.address(), chains = ?chains.keys().collect::<Vec<_>>(), "relay configured");
+        Ok(Relay {
+            config,
+            store,
+            signer,
+            relayer,
+            chains,
+            metrics: Arc::new(Metrics::default()),
+        })
+    }
+
+    /// The runtime of `chain_id`.
+    pub fn chain(&self, chain_id: u64) -> Option<&ChainRuntime> {
+        self.chains.get(&chain_id).map(Arc::as_ref)
+    }
+
+    /// The app owning `api_key`.
+    pub fn app(&self, api_key: &str) -> Option<&AppConfig> {
+        self.config
+            .apps
+            .iter()
+            .find(|app| constant_time_eq(app.api_key.as_bytes(), api_key.as_bytes()))
+    }
+
+    /// The sponsorship signer's address.
+    pub fn signer_address(&self) -> Address {
+        self.signer.address()
+    }
+
+    /// The relayer's address.
+    pub fn relayer_address(&self) -> Address {
+        self.relayer.address()
+    }
+
+    /// Starts one watcher task per chain.
+    pub fn spawn_watchers(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        self.chains
+            .values()
+            .map(|chain| {
+                tokio::spawn(chain.clone().watch(
+                    self.store.clone(),
+                    self.relayer.clone(),
+                    self.metrics.clone(),
+                ))
+            })
+            .collect()
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,170 @@
+//! Shared set-up: dev chains, an in-process relay on a free loopback port, funding helpers.
+#![allow(dead_code, unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy_primitives::{Address, Bytes, U256};
+use alloy_sol_types::{SolCall, sol};
+use harbor_core::keys::LocalSigner;
+use harbor_core::rpc::NodeClient;
+use harbor_devnet::{DEV_RELAYER_KEY, DEV_SPONSOR_KEY, Devnet};
+use harbor_paymaster::config::{AppConfig, ChainConfig, Config, KeySource, Policy};
+use harbor_paymaster::{Relay, server};
+use serde_json::json;
+
+sol! {
+    interface IDevToken {
+        function mint(address to, uint256 amount) external;
+    }
+}
+
+/// The API key of the default test app.
+pub const APP_KEY: &str = "test-wallet-key";
+
+/// A running relay.
+pub struct Harness {
+    pub relay: Arc<Relay>,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Harness {
+    /// `/rpc/{chain}/{key}` of the default app.
+    pub fn url(&self, chain_id: u64) -> String {
+        format!("{}/rpc/{chain_id}/{APP_KEY}", self.base)
+    }
+}
+
+pub fn chain_config(devnet: &Devnet) -> ChainConfig {
+    let m = devnet.manifest();
+    ChainConfig {
+        chain_id: m.chain_id,
+        rpc_url: m.rpc_url.clone(),
+        entry_point: m.entry_point.parse().unwrap(),
+        paymaster: m.paymaster.parse().unwrap(),
+        upstream_bundler_url: None,
+        poll_interval_ms: 200,
+        bump_after_seconds: 30,
+    }
+}
+
+pub fn app(name: &str, key: &str, policies: Vec<Policy>) -> AppConfig {
+    AppConfig {
+        name: name.into(),
+        api_key: key.into(),
+        policies,
+    }
+}
+
+pub fn config(chains: Vec<ChainConfig>, apps: Vec<AppConfig>, dir: &tempfile::TempDir) -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: dir.path().join("relay.sqlite"),
+        sponsor_name: "Harbor test sponsor".into(),
+        max_body_bytes: 64 * 1024,
+        signer_key: KeySource::Env("UNUSED".into()),
+        relayer_key: KeySource::Env("UNUSED".into()),
+        chains,
+        apps,
+    }
+}
+
+/// Starts a relay for `chains` with the default app (default policy on every chain) plus `apps`.
+pub async fn start_relay(chains: &[&Devnet], mut apps: Vec<AppConfig>) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let chain_configs: Vec<ChainConfig> = chains.iter().map(|d| chain_config(d)).collect();
+    apps.insert(
+        0,
+        app(
+            "wallet",
+            APP_KEY,
+            chain_configs
+                .iter()
+                .map(|c| Policy::defaults(c.chain_id))
+                .collect(),
+        ),
+    );
+    start_with(config(chain_configs, apps, &dir), dir).await
+}
+
+pub async fn start_with(config: Config, dir: tempfile::TempDir) -> Harness {
+    let relay = Arc::new(
+        Relay::with_keys(
+            config,
+            LocalSigner::from_hex(DEV_SPONSOR_KEY).unwrap(),
+            LocalSigner::from_hex(DEV_RELAYER_KEY).unwrap(),
+        )
+        .unwrap(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn({
+        let relay = relay.clone();
+        async move {
+            let _ = server::serve_on(listener, relay).await;
+        }
+    });
+    Harness {
+        relay,
+        base,
+        dir,
+        task,
+    }
+}
+
+/// Starts a dev chain on a blocking thread.
+pub async fn devnet(chain_id: u64) -> Devnet {
+    tokio::task::spawn_blocking(move || Devnet::start(chain_id, 0).unwrap())
+        .await
+        .unwrap()
+}
+
+pub fn node(devnet: &Devnet) -> NodeClient {
+    NodeClient::new(&devnet.manifest().rpc_url).unwrap()
+}
+
+pub async fn set_balance(devnet: &Devnet, who: Address, wei: U256) {
+    node(devnet)
+        .raw("anvil_setBalance", json!([who, wei]))
+        .await
+        .unwrap();
+}
+
+/// Mints dev tokens to `to` (impersonating nobody: anyone may mint).
+pub async fn mint(devnet: &Devnet, to: Address, amount: U256) {
+    let token: Address = devnet.manifest().dev_token.parse().unwrap();
+    let data = Bytes::from(IDevToken::mintCall { to, amount }.abi_encode());
+    let node = node(devnet);
+    let minter: Address = harbor_devnet::DEV_DEPLOYER_ADDRESS.parse().unwrap();
+    node.raw("anvil_impersonateAccount", json!([minter]))
+        .await
+        .unwrap();
+    let hash: alloy_primitives::B256 = serde_json::from_value(
+        node.raw(
+            "eth_sendTransaction",
+            json!([{"from": minter, "to": token, "data": data}]),
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    for _ in 0..50 {
+        if node.transaction_receipt(hash).await.unwrap().is_some() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("mint not mined");
+}
+
+pub fn eth(amount: &str) -> U256 {
+    harbor_core::tokens::parse_amount(amount, 18).unwrap()
+}
