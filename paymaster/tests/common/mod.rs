@@ -1,5 +1,11 @@
 //! Shared set-up: dev chains, an in-process relay on a free loopback port, funding helpers.
-#![allow(dead_code, unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 use std::sync::Arc;
 use std::time::Duration;
