@@ -114,6 +114,15 @@ impl Default for RpcOptions {
 
 static TLS_PROVIDER: Once = Once::new();
 
+/// Makes rustls use the `ring` provider process-wide unless another one was installed first
+/// (called by every transport; call it before building other reqwest clients).
+pub fn install_tls_provider() {
+    TLS_PROVIDER.call_once(|| {
+        // Fails only when another provider was installed first, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 /// A JSON-RPC 2.0 endpoint reached over HTTP(S).
 #[derive(Debug)]
 pub struct RpcTransport {
@@ -143,10 +152,7 @@ impl RpcTransport {
     /// A transport for `url` with the given options.
     pub fn with_options(url: &str, options: RpcOptions) -> Result<Self, RpcError> {
         let host = host_of(url).ok_or_else(|| RpcError::InvalidUrl(redact(url)))?;
-        TLS_PROVIDER.call_once(|| {
-            // Fails only when another provider was installed first, which is fine.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
+        install_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(options.timeout)
             .connect_timeout(options.connect_timeout)
@@ -226,13 +232,19 @@ impl RpcTransport {
             return Err(self.invalid("the answer is not a JSON object".into()));
         };
         if let Some(error) = reply.get_mut("error").filter(|e| !e.is_null()) {
+            let message = match error.get("message").and_then(Value::as_str) {
+                Some(message) => message.to_owned(),
+                None => {
+                    let raw = error.to_string();
+                    format!(
+                        "unrecognised error {}",
+                        raw.chars().take(300).collect::<String>()
+                    )
+                }
+            };
             return Err(RpcError::Server {
                 code: error.get("code").and_then(Value::as_i64).unwrap_or(-32603),
-                message: error
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("unknown error")
-                    .to_owned(),
+                message,
                 data: error.get_mut("data").map(Value::take),
             });
         }

@@ -102,6 +102,7 @@ pub async fn start_relay(chains: &[&Devnet], mut apps: Vec<AppConfig>) -> Harnes
 }
 
 pub async fn start_with(config: Config, dir: tempfile::TempDir) -> Harness {
+    harbor_core::rpc::install_tls_provider();
     let relay = Arc::new(
         Relay::with_keys(
             config,
