@@ -123,6 +123,7 @@ async fn harbor_client_with_alto_bundler_and_harbor_paymaster() {
         .unwrap();
     if ready.is_err() {
         let _ = alto.kill();
+        let _ = alto.wait();
         panic!("alto did not start within 90 s");
     }
 
@@ -149,6 +150,7 @@ async fn harbor_client_with_alto_bundler_and_harbor_paymaster() {
         .send_calls(&account, &owner, &calls, &options, &|_| {})
         .await;
     let _ = alto.kill();
+    let _ = alto.wait();
     let outcome = result.unwrap();
     assert!(matches!(outcome.paid_by, GasPayer::Sponsor { .. }));
     let node = node(&devnet);

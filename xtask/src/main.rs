@@ -21,7 +21,7 @@ tasks:
   test [--no-fuzz]    setup, fmt check, clippy -D warnings, every test, a short fuzz run
   fuzz [SECONDS]      run every fuzz target for SECONDS each (default 60)
   artifacts [--check] compile the contracts and write (or check) contracts/artifacts
-  devnet [--chain-id N]... [--port P] [--detach]
+  devnet [--chain-id N]... [--port P] [--relay-port R] [--detach]
                       local anvil chains with the EntryPoint and Harbor contracts deployed
   bench               criterion benchmarks, summarised as ratios measured in the same run
 ";
