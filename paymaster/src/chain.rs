@@ -149,6 +149,11 @@ impl ChainRuntime {
         self.latest_block.load(Ordering::Relaxed)
     }
 
+    /// Sets the known chain time (the watcher does this; benchmarks without a node too).
+    pub fn set_chain_time(&self, time: u64) {
+        self.chain_time.store(time, Ordering::Relaxed);
+    }
+
     /// The chain's current time: the latest block's timestamp (fetched when not known yet).
     pub async fn chain_time(&self) -> Result<u64, RpcFailure> {
         let known = self.chain_time.load(Ordering::Relaxed);

@@ -193,11 +193,12 @@ fn usage(
     window: u64,
 ) -> Result<(u64, u128), StoreError> {
     let row: Option<(i64, String)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT ops, spend FROM usage WHERE app = ?1 AND chain_id = ?2 AND scope = ?3 AND window_start = ?4",
-            params![app, chain_id as i64, scope, window as i64],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        )?
+        .query_row(params![app, chain_id as i64, scope, window as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     match row {
         Some((ops, spend)) => Ok((ops.max(0) as u64, wei(&spend)?)),
@@ -218,11 +219,11 @@ fn adjust(
     let (old_ops, old_spend) = usage(tx, app, chain_id, scope, window)?;
     let new_ops = (old_ops as i64 + ops).max(0);
     let new_spend = (old_spend as i128 + spend).max(0) as u128;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO usage (app, chain_id, scope, window_start, ops, spend) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (app, chain_id, scope, window_start) DO UPDATE SET ops = ?5, spend = ?6",
-        params![app, chain_id as i64, scope, window as i64, new_ops, new_spend.to_string()],
-    )?;
+    )?
+    .execute(params![app, chain_id as i64, scope, window as i64, new_ops, new_spend.to_string()])?;
     Ok(())
 }
 
@@ -294,10 +295,11 @@ impl Store {
                     r.max_cost as i128,
                 )?;
             }
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO sponsorships (app, chain_id, sender, nonce, window_start, max_cost, valid_until, status, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'reserved', ?8)",
-                params![
+            )?
+            .execute(params![
                     r.app,
                     r.chain_id as i64,
                     r.sender,

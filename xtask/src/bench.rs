@@ -109,5 +109,7 @@ pub(crate) fn bench() -> Result {
             _ => println!("  {what:<58} (missing)"),
         }
     }
-    Ok(())
+    println!();
+    // The relay's load benchmark prints its own figures and ratio.
+    run(cargo().args(["bench", "-p", "harbor-paymaster", "--bench", "relay"]))
 }

@@ -1,0 +1,215 @@
+//! Relay throughput for `pm_getPaymasterData` on loopback with a bounded load generator, next to
+//! the raw "userOpHash + sign" rate of this machine measured in the same run.
+//!
+//! Prints sponsorships per second, p50/p99 latency at saturation and at half of it, and the
+//! ratio to the raw signing rate. No chain is needed: the relay signs without calling the node.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    missing_docs
+)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use alloy_primitives::{Address, Bytes, U256};
+use harbor_core::aa::{
+    AccountCall, ENTRY_POINT_V07, EntryPointVersion, UserOperation, encode_calls,
+    user_operation_hash,
+};
+use harbor_core::keys::{LocalSigner, Signer};
+use harbor_paymaster::config::{AppConfig, ChainConfig, Config, KeySource, Policy};
+use harbor_paymaster::{Relay, server};
+use serde_json::json;
+
+const KEY: &str = "bench-app-key-123";
+const SATURATION_REQUESTS: usize = 6_000;
+const CONCURRENCY: usize = 16;
+const HALF_LOAD_SECONDS: u64 = 3;
+
+fn op(i: u64) -> UserOperation {
+    let mut sender = [0u8; 20];
+    sender[12..].copy_from_slice(&i.to_be_bytes());
+    UserOperation {
+        sender: Address::from(sender),
+        nonce: U256::from(i),
+        call_data: encode_calls(&[AccountCall {
+            to: Address::repeat_byte(7),
+            value: U256::from(1),
+            data: Bytes::new(),
+        }]),
+        call_gas_limit: U256::from(100_000),
+        verification_gas_limit: U256::from(300_000),
+        pre_verification_gas: U256::from(60_000),
+        max_fee_per_gas: U256::from(2_000_000_000u64),
+        max_priority_fee_per_gas: U256::from(1_000_000u64),
+        ..UserOperation::default()
+    }
+}
+
+fn body(i: u64) -> String {
+    json!({"jsonrpc": "2.0", "id": i, "method": "pm_getPaymasterData",
+           "params": [op(i), ENTRY_POINT_V07, "0x7a69", null]})
+    .to_string()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn raw_sign_rate() -> f64 {
+    let signer = LocalSigner::random().unwrap();
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < Duration::from_secs(2) {
+        let hash = user_operation_hash(&op(n), EntryPointVersion::V07, ENTRY_POINT_V07, 31337);
+        std::hint::black_box(signer.sign_hash(&hash).unwrap());
+        n += 1;
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn start() -> (String, tempfile::TempDir) {
+    harbor_core::rpc::install_tls_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = Policy {
+        max_ops_per_sender: u64::MAX,
+        max_ops_total: u64::MAX,
+        max_spend_total_wei: U256::MAX,
+        ..Policy::defaults(31337)
+    };
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: dir.path().join("bench.sqlite"),
+        sponsor_name: "bench".into(),
+        max_body_bytes: 64 * 1024,
+        signer_key: KeySource::Env("UNUSED".into()),
+        relayer_key: KeySource::Env("UNUSED".into()),
+        chains: vec![ChainConfig {
+            chain_id: 31337,
+            rpc_url: "http://127.0.0.1:9".into(),
+            entry_point: ENTRY_POINT_V07,
+            paymaster: Address::repeat_byte(0x99),
+            upstream_bundler_url: None,
+            poll_interval_ms: 3_600_000,
+            bump_after_seconds: 30,
+        }],
+        apps: vec![AppConfig {
+            name: "bench".into(),
+            api_key: KEY.into(),
+            policies: vec![policy],
+        }],
+    };
+    let relay = Arc::new(
+        Relay::with_keys(
+            config,
+            LocalSigner::random().unwrap(),
+            LocalSigner::random().unwrap(),
+        )
+        .unwrap(),
+    );
+    relay.chain(31337).unwrap().set_chain_time(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/rpc/31337/{KEY}", listener.local_addr().unwrap());
+    // The router alone: no chain watcher in a benchmark.
+    tokio::spawn(async move { axum::serve(listener, server::router(relay)).await });
+    (url, dir)
+}
+
+async fn saturate(url: &str, offset: u64) -> (f64, Vec<Duration>) {
+    let client = reqwest::Client::new();
+    let next = Arc::new(std::sync::atomic::AtomicU64::new(offset));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let (client, url, next) = (client.clone(), url.to_owned(), next.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= offset + SATURATION_REQUESTS as u64 {
+                        return latencies;
+                    }
+                    let t = Instant::now();
+                    let text = client
+                        .post(&url)
+                        .body(body(i))
+                        .send()
+                        .await
+                        .unwrap()
+                        .text()
+                        .await
+                        .unwrap();
+                    latencies.push(t.elapsed());
+                    assert!(text.contains("paymasterData"), "{text}");
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
+    all.sort();
+    (rate, all)
+}
+
+async fn paced(url: &str, rate: f64, offset: u64) -> Vec<Duration> {
+    let client = reqwest::Client::new();
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let total = (rate * HALF_LOAD_SECONDS as f64) as u64;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for n in 0..total {
+        let due = started + interval * n as u32;
+        tokio::time::sleep_until(due.into()).await;
+        let (client, url) = (client.clone(), url.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let text = client
+                .post(&url)
+                .body(body(offset + n))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(text.contains("paymasterData"), "{text}");
+            t.elapsed()
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.push(task.await.unwrap());
+    }
+    all.sort();
+    all
+}
+
+fn main() {
+    let raw = raw_sign_rate();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (url, _dir) = start().await;
+        // Warm-up (connections, SQLite pages).
+        let _ = saturate(&url, 1_000_000).await;
+        let (rate, latencies) = saturate(&url, 0).await;
+        let half = paced(&url, rate / 2.0, 2_000_000).await;
+        println!("relay pm_getPaymasterData on loopback ({CONCURRENCY} concurrent clients, {SATURATION_REQUESTS} requests):");
+        println!("  raw userOpHash + sign (one core)  {raw:>10.0} /s");
+        println!("  relay at saturation               {rate:>10.0} /s  p50 {:?}  p99 {:?}", percentile(&latencies, 0.5), percentile(&latencies, 0.99));
+        println!("  relay at half of saturation       {:>10.0} /s  p50 {:?}  p99 {:?}", rate / 2.0, percentile(&half, 0.5), percentile(&half, 0.99));
+        println!("  ratio relay / raw signing         {:>10.2}", rate / raw);
+    });
+}
