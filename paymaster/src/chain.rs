@@ -670,6 +670,17 @@ impl ChainRuntime {
     }
 }
 
+sol! {
+    interface IDevToken {
+        function mint(address to, uint256 amount) external;
+    }
+}
+
+/// Call data minting dev tokens (`DevToken.mint`, dev chains only; used by the demo).
+pub fn mint_call(to: Address, amount: U256) -> Bytes {
+    IDevToken::mintCall { to, amount }.abi_encode().into()
+}
+
 /// keccak of the event signature (exported for tests).
 pub fn user_operation_event_topic() -> B256 {
     keccak256("UserOperationEvent(bytes32,address,address,uint256,bool,uint256,uint256)")

@@ -16,7 +16,7 @@ const USAGE: &str = "\
 usage: cargo xtask <task> [options]
 
 tasks:
-  demo                a tour of the wallet engine (vault, keys, every kind of signature)
+  demo                a tour of the wallet engine, then a gasless send on a local dev chain
   setup               install the pinned test tools (npm, PyPI, cargo-fuzz)
   test [--no-fuzz]    setup, fmt check, clippy -D warnings, every test, a short fuzz run
   fuzz [SECONDS]      run every fuzz target for SECONDS each (default 60)
@@ -44,6 +44,17 @@ fn main() -> ExitCode {
             .and_then(|_| contracts::artifacts(args.get(1).is_some_and(|a| a == "--check"))),
         Some("demo") => {
             run(cargo().args(["run", "--quiet", "-p", "harbor-core", "--example", "demo"]))
+                .and_then(|_| setup::setup())
+                .and_then(|_| {
+                    run(cargo().args([
+                        "run",
+                        "--quiet",
+                        "-p",
+                        "harbor-paymaster",
+                        "--example",
+                        "gasless",
+                    ]))
+                })
         }
         Some("help" | "--help" | "-h") | None => {
             eprint!("{USAGE}");
