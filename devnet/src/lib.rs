@@ -118,7 +118,32 @@ fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The Foundry binary `name`: the platform package's executable itself (the `.bin` entry is a
+/// Node wrapper, and killing the wrapper would leave the real process running).
 fn tool(name: &str) -> Result<PathBuf, DevnetError> {
+    let os = match std::env::consts::OS {
+        "macos" => "darwin",
+        "windows" => "win32",
+        other => other,
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    let exe = if os == "win32" {
+        format!("{name}.exe")
+    } else {
+        name.to_owned()
+    };
+    let native = repo_root()
+        .join("tools/node_modules/@foundry-rs")
+        .join(format!("{name}-{os}-{arch}"))
+        .join("bin")
+        .join(exe);
+    if native.exists() {
+        return Ok(native);
+    }
     let path = repo_root().join("tools/node_modules/.bin").join(name);
     if path.exists() {
         Ok(path)

@@ -16,17 +16,35 @@ use serde_json::json;
 
 use common::*;
 
-fn spawn_relay(config: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_harbor-paymaster"))
-        .arg("--config")
-        .arg(config)
-        .env("HARBOR_TEST_SIGNER", DEV_SPONSOR_KEY)
-        .env("HARBOR_TEST_RELAYER", DEV_RELAYER_KEY)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap()
+/// The relay process, killed when dropped (also when the test fails).
+struct RelayProcess(Child);
+
+impl RelayProcess {
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for RelayProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn spawn_relay(config: &std::path::Path) -> RelayProcess {
+    RelayProcess(
+        Command::new(env!("CARGO_BIN_EXE_harbor-paymaster"))
+            .arg("--config")
+            .arg(config)
+            .env("HARBOR_TEST_SIGNER", DEV_SPONSOR_KEY)
+            .env("HARBOR_TEST_RELAYER", DEV_RELAYER_KEY)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
 }
 
 async fn wait_healthy(base: &str) {
@@ -124,8 +142,7 @@ validity_seconds = 120
     let hash = client.submit(&used).await.unwrap();
 
     // Crash.
-    relay.kill().unwrap();
-    relay.wait().unwrap();
+    relay.kill();
     let store = Store::open(&db).unwrap();
     let totals = store.totals(31337).unwrap();
     assert_eq!((totals.reserved, totals.settled), (2, 0));
@@ -166,6 +183,5 @@ validity_seconds = 120
         store.usage("wallet", 31337, None, window).unwrap(),
         (1, totals.settled_wei)
     );
-    relay.kill().unwrap();
-    relay.wait().unwrap();
+    relay.kill();
 }

@@ -18,7 +18,11 @@ use crate::rpc::{BundlerClient, NodeClient, PaymasterClient, RpcError, UserOpera
 
 /// Where a send is; reported to the UI as it happens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "stage", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "stage",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum SendProgress {
     /// Reading the account's state, nonce and fees.
     Preparing,
@@ -47,7 +51,11 @@ pub enum SendProgress {
 
 /// Who paid the gas of an operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum GasPayer {
     /// A paymaster (a sponsor) paid.
     Sponsor {
