@@ -372,6 +372,22 @@ impl Devnet {
         Ok(())
     }
 
+    /// Mints `amount` base units of the dev token to `to` (a hex address) and waits for it.
+    pub fn mint_dev_token(&self, to: &str, amount: &str) -> Result<(), DevnetError> {
+        cast(&[
+            "send",
+            "--rpc-url",
+            &self.manifest.rpc_url,
+            "--private-key",
+            DEV_DEPLOYER_KEY,
+            &self.manifest.dev_token,
+            "mint(address,uint256)",
+            to,
+            amount,
+        ])
+        .map(drop)
+    }
+
     /// Where everything is.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest

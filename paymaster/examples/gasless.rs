@@ -75,16 +75,10 @@ async fn main() -> Result<(), Error> {
         json!([account.address(), parse_amount("0.1", 18)?]),
     )
     .await?;
-    let minter: Address = harbor_devnet::DEV_DEPLOYER_ADDRESS.parse()?;
-    node.raw("anvil_impersonateAccount", json!([minter]))
-        .await?;
-    let mint = harbor_paymaster::chain::mint_call(account.address(), parse_amount("25", 6)?);
-    node.raw(
-        "eth_sendTransaction",
-        json!([{"from": minter, "to": token, "data": mint}]),
-    )
-    .await?;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    devnet.mint_dev_token(
+        &account.address().to_string(),
+        &parse_amount("25", 6)?.to_string(),
+    )?;
     println!(
         "Balances: {} ETH, {} HDD\n",
         format_amount(node.balance(account.address()).await?, 18),

@@ -5,8 +5,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
-use alloy_sol_types::{SolCall, SolEvent, sol};
-use harbor_core::aa::{UserOperation, decode_revert, user_operation_hash};
+use alloy_sol_types::{SolCall, SolEvent};
+use harbor_core::aa::{
+    IEntryPoint, IValidation, UserOperation, decode_revert, user_operation_hash,
+};
 use harbor_core::evm::{TransactionRequest, sign_transaction};
 use harbor_core::keys::{LocalSigner, Signer};
 use harbor_core::rpc::{BundlerClient, NodeClient, RpcError};
@@ -16,32 +18,6 @@ use crate::config::ChainConfig;
 use crate::metrics::Metrics;
 use crate::rpc::RpcFailure;
 use crate::store::{RelayedOp, Store};
-
-sol! {
-    struct PackedUserOperation {
-        address sender;
-        uint256 nonce;
-        bytes initCode;
-        bytes callData;
-        bytes32 accountGasLimits;
-        uint256 preVerificationGas;
-        bytes32 gasFees;
-        bytes paymasterAndData;
-        bytes signature;
-    }
-
-    interface IEntryPointRelay {
-        function handleOps(PackedUserOperation[] calldata ops, address payable beneficiary) external;
-        function balanceOf(address account) external view returns (uint256);
-        event UserOperationEvent(bytes32 indexed userOpHash, address indexed sender, address indexed paymaster, uint256 nonce, bool success, uint256 actualGasCost, uint256 actualGasUsed);
-        event UserOperationRevertReason(bytes32 indexed userOpHash, address indexed sender, uint256 nonce, bytes revertReason);
-    }
-
-    interface IValidation {
-        function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash, uint256 missingAccountFunds) external returns (uint256 validationData);
-        function validatePaymasterUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash, uint256 maxCost) external returns (bytes memory context, uint256 validationData);
-    }
-}
 
 /// ERC-7769 error codes.
 pub mod codes {
@@ -57,21 +33,6 @@ pub mod codes {
     pub const EXECUTION_REVERTED: i64 = -32521;
     /// Internal error.
     pub const INTERNAL: i64 = -32603;
-}
-
-fn to_packed(op: &UserOperation) -> PackedUserOperation {
-    let p = op.pack();
-    PackedUserOperation {
-        sender: p.sender,
-        nonce: p.nonce,
-        initCode: p.initCode,
-        callData: p.callData,
-        accountGasLimits: p.accountGasLimits,
-        preVerificationGas: p.preVerificationGas,
-        gasFees: p.gasFees,
-        paymasterAndData: p.paymasterAndData,
-        signature: p.signature,
-    }
 }
 
 fn unix_now() -> u64 {
@@ -174,8 +135,8 @@ impl ChainRuntime {
         if sized.pre_verification_gas.is_zero() {
             sized.pre_verification_gas = U256::from(100_000);
         }
-        let call = IEntryPointRelay::handleOpsCall {
-            ops: vec![to_packed(&sized)],
+        let call = IEntryPoint::handleOpsCall {
+            ops: vec![sized.pack()],
             beneficiary: Address::repeat_byte(0xff),
         };
         21_000 + calldata_gas(&call.abi_encode()) + 20_000
@@ -193,7 +154,7 @@ impl ChainRuntime {
             entry_point,
             self.chain_id(),
         );
-        let packed = to_packed(&sim);
+        let packed = sim.pack();
         let mut calls = Vec::new();
         if let Some(factory) = sim.factory {
             calls.push(json!({
@@ -311,8 +272,8 @@ impl ChainRuntime {
     /// relayer balance never masks the operation's own verdict).
     pub async fn simulate(&self, op: &UserOperation, relayer: Address) -> Result<(), RpcFailure> {
         let data = Bytes::from(
-            IEntryPointRelay::handleOpsCall {
-                ops: vec![to_packed(op)],
+            IEntryPoint::handleOpsCall {
+                ops: vec![op.pack()],
                 beneficiary: relayer,
             }
             .abi_encode(),
@@ -390,8 +351,8 @@ impl ChainRuntime {
         max_fee: u128,
         tip: u128,
     ) -> Result<B256, RpcFailure> {
-        let data = IEntryPointRelay::handleOpsCall {
-            ops: vec![to_packed(op)],
+        let data = IEntryPoint::handleOpsCall {
+            ops: vec![op.pack()],
             beneficiary: relayer.address(),
         }
         .abi_encode();
@@ -429,14 +390,14 @@ impl ChainRuntime {
             return Ok(None);
         };
         let raw_receipt = serde_json::to_value(&receipt).unwrap_or_default();
-        let event_topic = IEntryPointRelay::UserOperationEvent::SIGNATURE_HASH;
-        let revert_topic = IEntryPointRelay::UserOperationRevertReason::SIGNATURE_HASH;
+        let event_topic = IEntryPoint::UserOperationEvent::SIGNATURE_HASH;
+        let revert_topic = IEntryPoint::UserOperationRevertReason::SIGNATURE_HASH;
         let mut reason = None;
         for log in &receipt.logs {
             if log.address == self.config.entry_point
                 && log.topics.first() == Some(&revert_topic)
                 && log.topics.get(1) == Some(&user_op_hash)
-                && let Ok(decoded) = IEntryPointRelay::UserOperationRevertReason::decode_raw_log(
+                && let Ok(decoded) = IEntryPoint::UserOperationRevertReason::decode_raw_log(
                     log.topics.iter().copied(),
                     &log.data,
                 )
@@ -451,7 +412,7 @@ impl ChainRuntime {
             {
                 continue;
             }
-            let Ok(event) = IEntryPointRelay::UserOperationEvent::decode_raw_log(
+            let Ok(event) = IEntryPoint::UserOperationEvent::decode_raw_log(
                 log.topics.iter().copied(),
                 &log.data,
             ) else {
@@ -518,7 +479,7 @@ impl ChainRuntime {
                 .node
                 .logs(
                     self.config.entry_point,
-                    IEntryPointRelay::UserOperationEvent::SIGNATURE_HASH,
+                    IEntryPoint::UserOperationEvent::SIGNATURE_HASH,
                     start,
                     end,
                 )
@@ -526,7 +487,7 @@ impl ChainRuntime {
                 .map_err(|e| e.to_string())?;
             let mut events = Vec::new();
             for log in logs {
-                let Ok(event) = IEntryPointRelay::UserOperationEvent::decode_raw_log(
+                let Ok(event) = IEntryPoint::UserOperationEvent::decode_raw_log(
                     log.topics.iter().copied(),
                     &log.data,
                 ) else {
@@ -670,17 +631,6 @@ impl ChainRuntime {
     }
 }
 
-sol! {
-    interface IDevToken {
-        function mint(address to, uint256 amount) external;
-    }
-}
-
-/// Call data minting dev tokens (`DevToken.mint`, dev chains only; used by the demo).
-pub fn mint_call(to: Address, amount: U256) -> Bytes {
-    IDevToken::mintCall { to, amount }.abi_encode().into()
-}
-
 /// keccak of the event signature (exported for tests).
 pub fn user_operation_event_topic() -> B256 {
     keccak256("UserOperationEvent(bytes32,address,address,uint256,bool,uint256,uint256)")
@@ -693,14 +643,14 @@ mod tests {
     #[test]
     fn event_topic_matches_signature() {
         assert_eq!(
-            IEntryPointRelay::UserOperationEvent::SIGNATURE_HASH,
+            IEntryPoint::UserOperationEvent::SIGNATURE_HASH,
             user_operation_event_topic()
         );
     }
 
     #[test]
     fn failures_map_to_erc7769_codes() {
-        use alloy_sol_types::SolError;
+        use alloy_sol_types::{SolError, sol};
         sol! { error FailedOp(uint256 opIndex, string reason); }
         let code = |reason: &str| {
             entry_point_failure(

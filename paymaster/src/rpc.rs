@@ -1,7 +1,7 @@
 //! JSON-RPC errors and method dispatch: ERC-7677 paymaster methods, ERC-7769 bundler methods
 //! and a few read-only node methods passed through.
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256};
 use harbor_core::aa::{EntryPointVersion, UserOperation, user_operation_hash};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -125,6 +125,14 @@ fn now() -> u64 {
         .unwrap_or_default()
 }
 
+/// ERC-7769 methods forwarded to the upstream bundler when one is configured.
+const BUNDLER_METHODS: &[&str] = &[
+    "eth_estimateUserOperationGas",
+    "eth_sendUserOperation",
+    "eth_getUserOperationReceipt",
+    "eth_getUserOperationByHash",
+];
+
 /// Read-only node methods answered by passing them to the node (so one URL serves a client).
 const PASS_THROUGH: &[&str] = &[
     "eth_blockNumber",
@@ -153,6 +161,24 @@ impl Relay {
                 format!("chain {chain_id} is not served by this relay"),
             )
         })?;
+        if let Some(upstream) = &chain.upstream
+            && BUNDLER_METHODS.contains(&method)
+        {
+            // Check the parameters here, so callers get the same errors either way.
+            match method {
+                "eth_estimateUserOperationGas" | "eth_sendUserOperation" => {
+                    self.user_operation(chain, params)?;
+                }
+                _ => {
+                    param::<B256>(params, 0, "userOpHash")?;
+                }
+            }
+            return upstream
+                .transport()
+                .request(method, params)
+                .await
+                .map_err(upstream_failure);
+        }
         match method {
             "pm_getPaymasterStubData" => self.paymaster_data(chain, app, params, true).await,
             "pm_getPaymasterData" => self.paymaster_data(chain, app, params, false).await,
@@ -160,14 +186,7 @@ impl Relay {
             "eth_supportedEntryPoints" => Ok(json!([chain.config.entry_point])),
             "eth_estimateUserOperationGas" => {
                 let (op, _) = self.user_operation(chain, params)?;
-                match &chain.upstream {
-                    Some(upstream) => upstream
-                        .transport()
-                        .request("eth_estimateUserOperationGas", params)
-                        .await
-                        .map_err(upstream_failure),
-                    None => chain.estimate(&op).await,
-                }
+                chain.estimate(&op).await
             }
             "eth_sendUserOperation" => self.send(chain, app, params).await,
             "eth_getUserOperationReceipt" => self.receipt(chain, params).await,
@@ -319,13 +338,6 @@ impl Relay {
         params: &Value,
     ) -> Result<Value, RpcFailure> {
         let (op, entry_point) = self.user_operation(chain, params)?;
-        if let Some(upstream) = &chain.upstream {
-            return upstream
-                .transport()
-                .request("eth_sendUserOperation", params)
-                .await
-                .map_err(upstream_failure);
-        }
         if op.paymaster != Some(chain.config.paymaster) {
             return Err(RpcFailure::new(
                 POLICY_REJECTED,
@@ -361,13 +373,6 @@ impl Relay {
 
     async fn receipt(&self, chain: &ChainRuntime, params: &Value) -> Result<Value, RpcFailure> {
         let hash: B256 = param(params, 0, "userOpHash")?;
-        if let Some(upstream) = &chain.upstream {
-            return upstream
-                .transport()
-                .request("eth_getUserOperationReceipt", params)
-                .await
-                .map_err(upstream_failure);
-        }
         let Some(mut relayed) = self
             .store
             .relayed(&hash.to_string())
@@ -392,13 +397,6 @@ impl Relay {
 
     async fn by_hash(&self, chain: &ChainRuntime, params: &Value) -> Result<Value, RpcFailure> {
         let hash: B256 = param(params, 0, "userOpHash")?;
-        if let Some(upstream) = &chain.upstream {
-            return upstream
-                .transport()
-                .request("eth_getUserOperationByHash", params)
-                .await
-                .map_err(upstream_failure);
-        }
         let Some(relayed) = self
             .store
             .relayed(&hash.to_string())
@@ -435,9 +433,4 @@ fn upstream_failure(error: harbor_core::rpc::RpcError) -> RpcFailure {
         },
         other => RpcFailure::new(codes::INTERNAL, format!("upstream failed: {other}")),
     }
-}
-
-/// `U256` as a JSON quantity (used by tests).
-pub fn quantity(value: U256) -> Value {
-    json!(value)
 }

@@ -104,7 +104,7 @@ async fn handle(
         let error = RpcFailure::new(-32700, "the request body is not valid JSON");
         return (StatusCode::OK, axum::Json(reply(Value::Null, Err(error)))).into_response();
     };
-    let app = api_key.as_deref().and_then(|key| relay.app(key)).cloned();
+    let app = api_key.as_deref().and_then(|key| relay.app(key));
     let Some(app) = app else {
         relay.metrics.inc(
             "harbor_paymaster_requests_total",
@@ -132,11 +132,11 @@ async fn handle(
         Value::Array(batch) => {
             let mut out = Vec::with_capacity(batch.len());
             for call in batch {
-                out.push(one(&relay, chain_id, &app, call).await);
+                out.push(one(&relay, chain_id, app, call).await);
             }
             Value::Array(out)
         }
-        call => one(&relay, chain_id, &app, call).await,
+        call => one(&relay, chain_id, app, call).await,
     };
     (StatusCode::OK, axum::Json(answer)).into_response()
 }

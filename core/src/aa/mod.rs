@@ -19,6 +19,7 @@ pub use send::{
     AccountClient, GasPayer, PreparedOperation, SendError, SendOptions, SendOutcome, SendProgress,
 };
 pub use user_operation::{
-    ENTRY_POINT_V07, ENTRY_POINT_V08, EntryPointVersion, IEntryPoint, PackedUserOperation,
-    UserOperation, UserOperationError, sign_user_operation, user_operation_hash,
+    ENTRY_POINT_V07, ENTRY_POINT_V08, EntryPointVersion, IEntryPoint, IValidation,
+    PackedUserOperation, UserOperation, UserOperationError, sign_user_operation,
+    user_operation_hash,
 };

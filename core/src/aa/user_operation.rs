@@ -46,11 +46,20 @@ sol! {
         bytes signature;
     }
 
-    /// The EntryPoint v0.7 functions the wallet calls.
+    /// The EntryPoint v0.7 functions and events the wallet and the relay use.
     interface IEntryPoint {
         function getNonce(address sender, uint192 key) external view returns (uint256 nonce);
         function balanceOf(address account) external view returns (uint256);
         function getUserOpHash(PackedUserOperation calldata userOp) external view returns (bytes32);
+        function handleOps(PackedUserOperation[] calldata ops, address payable beneficiary) external;
+        event UserOperationEvent(bytes32 indexed userOpHash, address indexed sender, address indexed paymaster, uint256 nonce, bool success, uint256 actualGasCost, uint256 actualGasUsed);
+        event UserOperationRevertReason(bytes32 indexed userOpHash, address indexed sender, uint256 nonce, bytes revertReason);
+    }
+
+    /// The validation entry points the EntryPoint calls on accounts and paymasters (ERC-4337).
+    interface IValidation {
+        function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash, uint256 missingAccountFunds) external returns (uint256 validationData);
+        function validatePaymasterUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash, uint256 maxCost) external returns (bytes memory context, uint256 validationData);
     }
 }
 

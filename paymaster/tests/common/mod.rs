@@ -8,22 +8,14 @@
 )]
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use alloy_primitives::{Address, Bytes, U256};
-use alloy_sol_types::{SolCall, sol};
+use alloy_primitives::{Address, U256};
 use harbor_core::keys::LocalSigner;
 use harbor_core::rpc::NodeClient;
 use harbor_devnet::{DEV_RELAYER_KEY, DEV_SPONSOR_KEY, Devnet};
 use harbor_paymaster::config::{AppConfig, ChainConfig, Config, KeySource, Policy};
 use harbor_paymaster::{Relay, server};
 use serde_json::json;
-
-sol! {
-    interface IDevToken {
-        function mint(address to, uint256 amount) external;
-    }
-}
 
 /// The API key of the default test app.
 pub const APP_KEY: &str = "test-wallet-key";
@@ -145,31 +137,11 @@ pub async fn set_balance(devnet: &Devnet, who: Address, wei: U256) {
         .unwrap();
 }
 
-/// Mints dev tokens to `to` (impersonating nobody: anyone may mint).
+/// Mints dev tokens to `to`.
 pub async fn mint(devnet: &Devnet, to: Address, amount: U256) {
-    let token: Address = devnet.manifest().dev_token.parse().unwrap();
-    let data = Bytes::from(IDevToken::mintCall { to, amount }.abi_encode());
-    let node = node(devnet);
-    let minter: Address = harbor_devnet::DEV_DEPLOYER_ADDRESS.parse().unwrap();
-    node.raw("anvil_impersonateAccount", json!([minter]))
-        .await
+    devnet
+        .mint_dev_token(&to.to_string(), &amount.to_string())
         .unwrap();
-    let hash: alloy_primitives::B256 = serde_json::from_value(
-        node.raw(
-            "eth_sendTransaction",
-            json!([{"from": minter, "to": token, "data": data}]),
-        )
-        .await
-        .unwrap(),
-    )
-    .unwrap();
-    for _ in 0..50 {
-        if node.transaction_receipt(hash).await.unwrap().is_some() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("mint not mined");
 }
 
 pub fn eth(amount: &str) -> U256 {
