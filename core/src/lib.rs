@@ -5,6 +5,7 @@ pub mod chains;
 pub mod dapp;
 pub mod evm;
 pub mod keys;
+pub mod recovery;
 #[cfg(feature = "net")]
 pub mod rpc;
 pub mod tokens;

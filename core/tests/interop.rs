@@ -1,5 +1,5 @@
 //! Differential tests against independent reference implementations, byte for byte:
-//! Trezor's `mnemonic` (PyPI) for BIP-39, viem and MetaMask's `@metamask/eth-sig-util` (npm) for
+//! Trezor's `mnemonic` and `shamir-mnemonic` (PyPI) for BIP-39 and SLIP-39, viem and MetaMask's `@metamask/eth-sig-util` (npm) for
 //! BIP-32 addresses, `personal_sign`, EIP-712 and every transaction type.
 //!
 //! The references are installed, pinned, by `cargo xtask setup` into `tools/`.
@@ -17,6 +17,7 @@ use harbor_core::evm::{
 use harbor_core::keys::{
     DerivationPath, HdRoot, Language, LocalSigner, Mnemonic, Signer, WordCount,
 };
+use harbor_core::recovery::shamir::{self, GroupSpec, Slip39Error, SplitOptions};
 use rand::{Rng, RngCore};
 use serde_json::{Value, json};
 use unicode_normalization::UnicodeNormalization;
@@ -82,6 +83,19 @@ impl Oracle {
         match reply.get_mut("ok") {
             Some(ok) => ok.take(),
             None => panic!("oracle refused {request}: {}", reply["error"]),
+        }
+    }
+
+    /// Like `ask`, but a refusal is returned instead of failing the test.
+    fn ask_result(&mut self, request: Value) -> Result<Value, String> {
+        writeln!(self.stdin, "{request}").unwrap();
+        self.stdin.flush().unwrap();
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        let mut reply: Value = serde_json::from_str(&line).unwrap();
+        match reply.get_mut("ok") {
+            Some(ok) => Ok(ok.take()),
+            None => Err(reply["error"].as_str().unwrap_or_default().to_owned()),
         }
     }
 
@@ -412,5 +426,181 @@ fn every_transaction_type_matches_viem() {
         assert_eq!(ours.hash.to_string(), theirs["hash"], "type {tx_type}");
         let parsed = oracle.ask(json!({"op": "parseTx", "raw": ours.raw.to_string()}));
         assert_eq!(parsed["chainId"].as_u64(), Some(chain_id));
+    }
+}
+
+/// A random SLIP-39 layout: 1–4 groups of 1–5 shares, random thresholds.
+fn random_layout(rng: &mut impl Rng) -> SplitOptions {
+    let group_count = rng.random_range(1..=4u8);
+    let groups: Vec<GroupSpec> = (0..group_count)
+        .map(|_| {
+            let count = rng.random_range(1..=5u8);
+            let threshold = if count == 1 {
+                1
+            } else {
+                rng.random_range(2..=count)
+            };
+            GroupSpec { threshold, count }
+        })
+        .collect();
+    let passphrase: String = if rng.random_bool(0.5) {
+        String::new()
+    } else {
+        (0..rng.random_range(1..12))
+            .map(|_| char::from(rng.random_range(32..=126u8)))
+            .collect()
+    };
+    SplitOptions {
+        group_threshold: rng.random_range(1..=group_count),
+        groups,
+        passphrase: passphrase.into(),
+        iteration_exponent: rng.random_range(0..=1),
+        extendable: rng.random_bool(0.5),
+    }
+}
+
+/// Picks exactly the needed shares: `group_threshold` random groups, `threshold` random members
+/// of each, shuffled.
+fn pick_shares(rng: &mut impl Rng, options: &SplitOptions, groups: &[Vec<String>]) -> Vec<String> {
+    use rand::seq::SliceRandom;
+    let mut group_order: Vec<usize> = (0..groups.len()).collect();
+    group_order.shuffle(rng);
+    let mut picked = Vec::new();
+    for &g in group_order
+        .iter()
+        .take(usize::from(options.group_threshold))
+    {
+        let mut members = groups[g].clone();
+        members.shuffle(rng);
+        picked.extend(
+            members
+                .into_iter()
+                .take(usize::from(options.groups[g].threshold)),
+        );
+    }
+    picked.shuffle(rng);
+    picked
+}
+
+fn oracle_split(trezor: &mut Oracle, secret: &[u8], o: &SplitOptions) -> Vec<Vec<String>> {
+    let groups: Vec<[u8; 2]> = o.groups.iter().map(|g| [g.threshold, g.count]).collect();
+    let reply = trezor.ask(json!({
+        "op": "slip39_split", "secret": hex::encode(secret), "group_threshold": o.group_threshold,
+        "groups": groups, "passphrase": o.passphrase.as_str(), "extendable": o.extendable,
+        "iteration_exponent": o.iteration_exponent,
+    }));
+    serde_json::from_value(reply).unwrap()
+}
+
+fn oracle_combine(
+    trezor: &mut Oracle,
+    shares: &[String],
+    passphrase: &str,
+) -> Result<Vec<u8>, String> {
+    trezor
+        .ask_result(json!({"op": "slip39_combine", "mnemonics": shares, "passphrase": passphrase}))
+        .map(|hex| hex::decode(hex.as_str().unwrap()).unwrap())
+}
+
+/// Harbor's SLIP-39 and Trezor's `shamir-mnemonic` read each other's shares for random secrets
+/// and layouts, and both refuse the same broken sets.
+#[test]
+fn slip39_matches_trezor_reference() {
+    let mut trezor = Oracle::python();
+    let mut rng = rand::rng();
+    for round in 0..40 {
+        let len = 2 * rng.random_range(8..=16usize);
+        let secret = random_entropy(&mut rng, len);
+        let options = random_layout(&mut rng);
+        let context = format!("round {round}: {len} bytes, {options:?}");
+
+        // Ours → theirs.
+        let ours: Vec<Vec<String>> = shamir::split(&secret, &options)
+            .unwrap()
+            .into_iter()
+            .map(|g| g.iter().map(|s| s.to_string()).collect())
+            .collect();
+        let picked = pick_shares(&mut rng, &options, &ours);
+        assert_eq!(
+            oracle_combine(&mut trezor, &picked, &options.passphrase),
+            Ok(secret.clone()),
+            "{context}"
+        );
+        assert_eq!(
+            *shamir::combine(&picked, &options.passphrase).unwrap(),
+            secret,
+            "{context}"
+        );
+
+        // Theirs → ours.
+        let theirs = oracle_split(&mut trezor, &secret, &options);
+        let picked = pick_shares(&mut rng, &options, &theirs);
+        assert_eq!(
+            *shamir::combine(&picked, &options.passphrase).unwrap(),
+            secret,
+            "{context}"
+        );
+
+        // One share short: both refuse (ours names the group or the groups missing).
+        let short = &picked[1..];
+        assert!(
+            oracle_combine(&mut trezor, short, &options.passphrase).is_err(),
+            "{context}"
+        );
+        let err = shamir::combine(short, &options.passphrase).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Slip39Error::InsufficientShares { .. }
+                    | Slip39Error::InsufficientGroups { .. }
+                    | Slip39Error::Empty
+            ),
+            "{context}: {err:?}"
+        );
+
+        // One word replaced by another valid word: both refuse, ours by its checksum.
+        let mut broken = picked.clone();
+        let mut words: Vec<String> = broken[0].split(' ').map(str::to_owned).collect();
+        let at = rng.random_range(0..words.len());
+        words[at] = if words[at] == "academic" {
+            "acid".into()
+        } else {
+            "academic".into()
+        };
+        broken[0] = words.join(" ");
+        assert!(
+            oracle_combine(&mut trezor, &broken, &options.passphrase).is_err(),
+            "{context}"
+        );
+        assert_eq!(
+            shamir::combine(&broken, &options.passphrase).unwrap_err(),
+            Slip39Error::InvalidChecksum { share: 1 },
+            "{context}"
+        );
+
+        // A share from another backup of the same secret: both refuse.
+        if picked.len() > 1 {
+            let other = oracle_split(&mut trezor, &secret, &options);
+            let mut mixed = picked.clone();
+            mixed[1] = other.iter().flatten().next().unwrap().clone();
+            if shamir::share_info(&mixed[1]).unwrap().identifier
+                != shamir::share_info(&mixed[0]).unwrap().identifier
+            {
+                assert!(
+                    oracle_combine(&mut trezor, &mixed, &options.passphrase).is_err(),
+                    "{context}"
+                );
+                assert!(
+                    matches!(
+                        shamir::combine(&mixed, &options.passphrase).unwrap_err(),
+                        Slip39Error::MismatchedShares {
+                            share: 2,
+                            what: "identifier"
+                        }
+                    ),
+                    "{context}"
+                );
+            }
+        }
     }
 }

@@ -68,3 +68,72 @@ fn bip32_official_vectors() {
     }
     assert_eq!(checked, 14);
 }
+
+/// SLIP-39's official vectors (passphrase "TREZOR"): valid sets give the master secret, invalid
+/// ones are refused, each with the error its description names.
+#[test]
+fn slip39_official_vectors() {
+    use harbor_core::recovery::shamir::{Slip39Error, combine};
+    let vectors = load("slip39.json");
+    let cases = vectors.as_array().unwrap();
+    assert_eq!(cases.len(), 45);
+    for case in cases {
+        let [description, mnemonics, secret, _xprv] = &case.as_array().unwrap()[..] else {
+            panic!()
+        };
+        let description = description.as_str().unwrap();
+        let mnemonics: Vec<&str> = mnemonics
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect();
+        let result = combine(&mnemonics, "TREZOR");
+        let expected = secret.as_str().unwrap();
+        if !expected.is_empty() {
+            let ours = result.unwrap_or_else(|e| panic!("{description}: {e}"));
+            assert_eq!(
+                alloy_primitives::hex::encode(&*ours),
+                expected,
+                "{description}"
+            );
+            continue;
+        }
+        let err = result.expect_err(description);
+        let fits = match err {
+            Slip39Error::InvalidChecksum { .. } => description.contains("checksum"),
+            Slip39Error::InvalidPadding { .. } => {
+                description.contains("padding") || description.contains("secret length")
+            }
+            Slip39Error::InvalidLength { .. } => {
+                description.contains("insufficient length") || description.contains("secret length")
+            }
+            Slip39Error::MismatchedShares { what, .. } => match what {
+                "identifier" => description.contains("different identifiers"),
+                "iteration exponent" => description.contains("iteration exponents"),
+                "group threshold" => description.contains("group thresholds"),
+                "group count" => description.contains("group counts"),
+                _ => false,
+            },
+            Slip39Error::InvalidGroupThreshold { .. } => {
+                description.contains("greater group threshold")
+            }
+            Slip39Error::DuplicateMember { .. } => description.contains("duplicate member"),
+            Slip39Error::MismatchedMemberThreshold { .. } => {
+                description.contains("member thresholds")
+            }
+            Slip39Error::InvalidDigest => description.contains("digest"),
+            Slip39Error::InsufficientGroups { .. } => {
+                description.contains("Insufficient number of groups")
+            }
+            Slip39Error::InsufficientShares { .. } => {
+                description.contains("insufficient number of members")
+                    || description.contains("Insufficient number of groups")
+                    || description.starts_with("5. Basic sharing")
+                    || description.starts_with("24. Basic sharing")
+            }
+            _ => false,
+        };
+        assert!(fits, "{description}: unexpected error {err:?}");
+    }
+}

@@ -4,6 +4,7 @@
 import json
 import sys
 
+import shamir_mnemonic
 from mnemonic import Mnemonic
 
 
@@ -17,6 +18,21 @@ def handle(request):
         return Mnemonic(request["language"]).check(request["phrase"])
     if op == "to_entropy":
         return bytes(Mnemonic(request["language"]).to_entropy(request["phrase"])).hex()
+    if op == "slip39_split":
+        groups = shamir_mnemonic.generate_mnemonics(
+            request["group_threshold"],
+            [tuple(g) for g in request["groups"]],
+            bytes.fromhex(request["secret"]),
+            request.get("passphrase", "").encode(),
+            request.get("extendable", True),
+            request.get("iteration_exponent", 1),
+        )
+        return groups
+    if op == "slip39_combine":
+        secret = shamir_mnemonic.combine_mnemonics(
+            request["mnemonics"], request.get("passphrase", "").encode()
+        )
+        return secret.hex()
     raise ValueError(f"unknown op {op}")
 
 
