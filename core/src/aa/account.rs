@@ -21,6 +21,34 @@ sol! {
         function execute(address target, uint256 value, bytes calldata data) external;
         function executeBatch(Call[] calldata calls) external;
         function owner() external view returns (address);
+        function guardians() external view returns (address[] memory);
+        function isGuardian(address who) external view returns (bool);
+        function threshold() external view returns (uint256);
+        function securityDelay() external view returns (uint256);
+        function recoveryNonce() external view returns (uint256);
+        function pendingRecovery() external view returns (PendingRecovery memory);
+        function recoveryDigest(address newOwner, uint256 nonce, uint256 deadline) external view returns (bytes32);
+        function messageDigest(bytes32 hash) external view returns (bytes32);
+        function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4);
+        function addGuardian(address guardian) external;
+        function removeGuardian(address guardian) external;
+        function setThreshold(uint256 newThreshold) external;
+        function setSecurityDelay(uint256 delay) external;
+        function startRecovery(address newOwner, uint256 deadline, address[] calldata signers, bytes[] calldata signatures) external;
+        function cancelRecovery() external;
+        function executeRecovery() external;
+
+        event RecoveryStarted(address indexed newOwner, uint256 executeAfter, uint256 nonce, uint256 approvals);
+        event RecoveryCancelled(address indexed newOwner, uint256 nonce);
+        event RecoveryExecuted(address indexed previousOwner, address indexed newOwner, uint256 nonce);
+    }
+
+    /// A recovery waiting for its delay (as the account stores it).
+    #[derive(Debug, PartialEq, Eq)]
+    struct PendingRecovery {
+        address newOwner;
+        uint64 executeAfter;
+        uint32 approvals;
     }
 
     /// The HarborAccountFactory functions the wallet calls.

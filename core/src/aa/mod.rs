@@ -10,8 +10,8 @@ mod user_operation;
 
 pub use account::{
     AccountCall, Call, DUMMY_SIGNATURE, HARBOR_ACCOUNT_FACTORY, HARBOR_ACCOUNT_IMPLEMENTATION,
-    HARBOR_PAYMASTER, HarborAccount, IHarborAccount, IHarborAccountFactory, decode_calls,
-    encode_calls, split_nonce,
+    HARBOR_PAYMASTER, HarborAccount, IHarborAccount, IHarborAccountFactory, PendingRecovery,
+    decode_calls, encode_calls, split_nonce,
 };
 pub use revert::{decode_revert, explain_entry_point_reason};
 #[cfg(feature = "net")]

@@ -10,6 +10,23 @@ sol! {
     error FailedOpWithRevert(uint256 opIndex, string reason, bytes inner);
     error CallFailed(uint256 index, bytes reason);
     error NotAuthorized(address caller);
+    error InvalidOwner(address owner);
+    error InvalidGuardian(address guardian);
+    error GuardianAlreadyAdded(address guardian);
+    error NotAGuardian(address guardian);
+    error TooManyGuardians();
+    error InvalidThreshold(uint256 threshold, uint256 guardians);
+    error InvalidSecurityDelay(uint256 delay);
+    error RecoveryIsPending();
+    error NoPendingRecovery();
+    error ApprovalExpired(uint256 deadline);
+    error LengthMismatch();
+    error GuardiansNotSorted();
+    error InvalidGuardianSignature(address guardian);
+    error BelowThreshold(uint256 approvals, uint256 threshold);
+    error RecoveryNotStronger(uint256 approvals, uint256 pendingApprovals);
+    error RecoveryDelayNotOver(uint256 executeAfter);
+    error RecoveryDelayOver(uint256 executeAfter);
     error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed);
     error ERC20InvalidReceiver(address receiver);
 }
@@ -103,6 +120,9 @@ fn decode_depth(data: &[u8], depth: u8) -> String {
     if let Ok(e) = NotAuthorized::abi_decode(data) {
         return format!("{} is not allowed to control this account", e.caller);
     }
+    if let Some(text) = account_error(data) {
+        return text;
+    }
     if let Ok(e) = ERC20InsufficientBalance::abi_decode(data) {
         return format!(
             "the token balance is too low: {} available, {} needed (base units)",
@@ -116,6 +136,69 @@ fn decode_depth(data: &[u8], depth: u8) -> String {
         "the call reverted with unrecognised data {}",
         hex::encode_prefixed(&data[..data.len().min(68)])
     )
+}
+
+/// The Harbor account's own errors (guardians and recovery) in words.
+fn account_error(data: &[u8]) -> Option<String> {
+    let text = if let Ok(e) = InvalidOwner::abi_decode(data) {
+        format!(
+            "{} cannot become the owner (it is empty, the account itself or a guardian)",
+            e.owner
+        )
+    } else if let Ok(e) = InvalidGuardian::abi_decode(data) {
+        format!("{} cannot be a guardian of this account", e.guardian)
+    } else if let Ok(e) = GuardianAlreadyAdded::abi_decode(data) {
+        format!("{} is already a guardian", e.guardian)
+    } else if let Ok(e) = NotAGuardian::abi_decode(data) {
+        format!("{} is not a guardian of this account", e.guardian)
+    } else if TooManyGuardians::abi_decode(data).is_ok() {
+        "an account can have at most 16 guardians".into()
+    } else if let Ok(e) = InvalidThreshold::abi_decode(data) {
+        format!(
+            "{} approvals cannot be required with {} guardians",
+            e.threshold, e.guardians
+        )
+    } else if let Ok(e) = InvalidSecurityDelay::abi_decode(data) {
+        format!("a security delay of {} seconds is not allowed", e.delay)
+    } else if RecoveryIsPending::abi_decode(data).is_ok() {
+        "guardians cannot be changed while a recovery is pending".into()
+    } else if NoPendingRecovery::abi_decode(data).is_ok() {
+        "there is no pending recovery".into()
+    } else if let Ok(e) = ApprovalExpired::abi_decode(data) {
+        format!("the guardians' approvals expired (deadline {})", e.deadline)
+    } else if LengthMismatch::abi_decode(data).is_ok() {
+        "each approving guardian needs exactly one signature".into()
+    } else if GuardiansNotSorted::abi_decode(data).is_ok() {
+        "approvals must be from distinct guardians in ascending order".into()
+    } else if let Ok(e) = InvalidGuardianSignature::abi_decode(data) {
+        format!(
+            "the approval of guardian {} is not valid for this recovery",
+            e.guardian
+        )
+    } else if let Ok(e) = BelowThreshold::abi_decode(data) {
+        format!(
+            "{} approvals are not enough: {} are required",
+            e.approvals, e.threshold
+        )
+    } else if let Ok(e) = RecoveryNotStronger::abi_decode(data) {
+        format!(
+            "a recovery with {} approvals is already pending; a new one needs more than that (has {})",
+            e.pendingApprovals, e.approvals
+        )
+    } else if let Ok(e) = RecoveryDelayNotOver::abi_decode(data) {
+        format!(
+            "the security delay is not over yet (ends at {})",
+            e.executeAfter
+        )
+    } else if let Ok(e) = RecoveryDelayOver::abi_decode(data) {
+        format!(
+            "the security delay ended at {}; the recovery can no longer be cancelled",
+            e.executeAfter
+        )
+    } else {
+        return None;
+    };
+    Some(text)
 }
 
 #[cfg(test)]

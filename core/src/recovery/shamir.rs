@@ -457,7 +457,10 @@ fn split_with(
     options: &SplitOptions,
     random: &mut dyn FnMut(&mut [u8]) -> Result<(), Slip39Error>,
 ) -> Result<Vec<Vec<Zeroizing<String>>>, Slip39Error> {
-    if secret.len() < MIN_SECRET_BYTES || secret.len() > MAX_SECRET_BYTES || !secret.len().is_multiple_of(2) {
+    if secret.len() < MIN_SECRET_BYTES
+        || secret.len() > MAX_SECRET_BYTES
+        || !secret.len().is_multiple_of(2)
+    {
         return Err(Slip39Error::InvalidSecretLength {
             found: secret.len(),
         });

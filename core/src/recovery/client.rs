@@ -1,0 +1,518 @@
+//! The recovery flows over the network: reading an account's guardian state, changing guardians,
+//! creating a request, accepting approvals, starting and executing a recovery on every chain,
+//! and the owner's alert and cancel.
+//!
+//! Operations are sponsored UserOperations. The owner sends its own (guardian changes, cancel).
+//! A new device cannot sign for the account it is recovering, so it starts and executes the
+//! recovery from its new key's own Harbor account (created on first use, gas sponsored);
+//! `startRecovery` and `executeRecovery` accept any caller.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::SolCall;
+use serde::{Deserialize, Serialize};
+
+use super::approval::{AccountState, PendingState};
+use super::{
+    ApprovalBundle, ChainTarget, RecoveryError, RecoveryRequest, RecoverySession, RecoveryStage,
+    cancel_call, guardian_changes,
+};
+use crate::aa::{
+    AccountCall, AccountClient, HarborAccount, IHarborAccount, SendOptions, SendOutcome,
+    SendProgress,
+};
+use crate::keys::Signer;
+use crate::rpc::NodeClient;
+
+/// A recovery of the owner's account in its security delay: what the owner must be told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryAlert {
+    /// Chain id.
+    pub chain_id: u64,
+    /// The account.
+    pub account: Address,
+    /// Who would take control.
+    pub new_owner: Address,
+    /// How many guardians approved.
+    pub approvals: u32,
+    /// Unix time at which it can complete.
+    pub execute_after: u64,
+    /// Seconds the owner has left to cancel (by the chain's clock).
+    pub seconds_left: u64,
+}
+
+impl RecoveryAlert {
+    /// The alert in plain words.
+    pub fn message(&self) -> String {
+        format!(
+            "A recovery of your account started on chain {}: {} guardians approved giving it to \
+             {}. It will complete at {} unless you cancel it. If this was not you, cancel now.",
+            self.chain_id,
+            self.approvals,
+            self.new_owner,
+            super::format_utc(self.execute_after)
+        )
+    }
+}
+
+/// Recovery and guardian operations on a set of chains.
+#[derive(Debug, Default)]
+pub struct RecoveryClient {
+    chains: BTreeMap<u64, AccountClient>,
+}
+
+impl RecoveryClient {
+    /// A client without chains.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a chain.
+    pub fn with_chain(mut self, client: AccountClient) -> Self {
+        self.chains.insert(client.chain_id(), client);
+        self
+    }
+
+    /// The configured chain ids.
+    pub fn chain_ids(&self) -> Vec<u64> {
+        self.chains.keys().copied().collect()
+    }
+
+    fn client(&self, chain_id: u64) -> Result<&AccountClient, RecoveryError> {
+        self.chains
+            .get(&chain_id)
+            .ok_or(RecoveryError::UnknownChain { chain_id })
+    }
+
+    /// The account's guardian state on `chain_id` (`deployed: false` and empty when the account
+    /// does not exist there yet).
+    pub async fn account_state(
+        &self,
+        chain_id: u64,
+        account: Address,
+    ) -> Result<AccountState, RecoveryError> {
+        let node = self.client(chain_id)?.node();
+        let empty = AccountState {
+            chain_id,
+            account,
+            deployed: false,
+            owner: Address::ZERO,
+            guardians: Vec::new(),
+            contract_guardians: Vec::new(),
+            threshold: 0,
+            security_delay: 0,
+            nonce: U256::ZERO,
+            pending: None,
+        };
+        if node.code(account).await?.is_empty() {
+            return Ok(empty);
+        }
+        let bad = |what| RecoveryError::UnexpectedAnswer { chain_id, what };
+        let owner = IHarborAccount::ownerCall::abi_decode_returns(
+            &node
+                .call(account, &IHarborAccount::ownerCall {}.abi_encode().into())
+                .await?,
+        )
+        .map_err(|_| bad("owner"))?;
+        let guardians = IHarborAccount::guardiansCall::abi_decode_returns(
+            &node
+                .call(
+                    account,
+                    &IHarborAccount::guardiansCall {}.abi_encode().into(),
+                )
+                .await?,
+        )
+        .map_err(|_| bad("guardians"))?;
+        let threshold = IHarborAccount::thresholdCall::abi_decode_returns(
+            &node
+                .call(
+                    account,
+                    &IHarborAccount::thresholdCall {}.abi_encode().into(),
+                )
+                .await?,
+        )
+        .map_err(|_| bad("threshold"))?;
+        let delay = IHarborAccount::securityDelayCall::abi_decode_returns(
+            &node
+                .call(
+                    account,
+                    &IHarborAccount::securityDelayCall {}.abi_encode().into(),
+                )
+                .await?,
+        )
+        .map_err(|_| bad("security delay"))?;
+        let nonce = IHarborAccount::recoveryNonceCall::abi_decode_returns(
+            &node
+                .call(
+                    account,
+                    &IHarborAccount::recoveryNonceCall {}.abi_encode().into(),
+                )
+                .await?,
+        )
+        .map_err(|_| bad("recovery nonce"))?;
+        let pending = IHarborAccount::pendingRecoveryCall::abi_decode_returns(
+            &node
+                .call(
+                    account,
+                    &IHarborAccount::pendingRecoveryCall {}.abi_encode().into(),
+                )
+                .await?,
+        )
+        .map_err(|_| bad("pending recovery"))?;
+        let mut contract_guardians = Vec::new();
+        for g in &guardians {
+            if !node.code(*g).await?.is_empty() {
+                contract_guardians.push(*g);
+            }
+        }
+        Ok(AccountState {
+            owner,
+            guardians,
+            contract_guardians,
+            threshold: u32::try_from(threshold).map_err(|_| bad("threshold"))?,
+            security_delay: u64::try_from(delay).map_err(|_| bad("security delay"))?,
+            nonce,
+            pending: (!pending.newOwner.is_zero()).then_some(PendingState {
+                new_owner: pending.newOwner,
+                execute_after: pending.executeAfter,
+                approvals: pending.approvals,
+            }),
+            deployed: true,
+            ..empty
+        })
+    }
+
+    /// The account's state on every configured chain.
+    pub async fn account_states(
+        &self,
+        account: Address,
+    ) -> Result<Vec<AccountState>, RecoveryError> {
+        let mut states = Vec::with_capacity(self.chains.len());
+        for chain_id in self.chains.keys() {
+            states.push(self.account_state(*chain_id, account).await?);
+        }
+        Ok(states)
+    }
+
+    /// Makes the account's guardians `desired` with `threshold` on `chain_id`, in one sponsored
+    /// operation signed by the owner. `None` when nothing had to change.
+    pub async fn set_guardians(
+        &self,
+        chain_id: u64,
+        account: &HarborAccount,
+        owner: &dyn Signer,
+        desired: &[Address],
+        threshold: u32,
+        progress: &(dyn Fn(SendProgress) + Send + Sync),
+    ) -> Result<Option<SendOutcome>, RecoveryError> {
+        let address = account.address();
+        let state = self.account_state(chain_id, address).await?;
+        let calls = guardian_changes(
+            address,
+            owner.address(),
+            &state.guardians,
+            state.threshold,
+            desired,
+            threshold,
+        )?;
+        if calls.is_empty() {
+            return Ok(None);
+        }
+        let client = self.client(chain_id)?;
+        Ok(Some(
+            client
+                .send_calls(account, owner, &calls, &SendOptions::default(), progress)
+                .await?,
+        ))
+    }
+
+    /// Starts a recovery of `account` to `new_owner`: reads the account on every chain and
+    /// makes the request (approvals valid for `valid_for`) on each chain where it is deployed.
+    pub async fn create_session(
+        &self,
+        account: Address,
+        new_owner: Address,
+        valid_for: Duration,
+        note: &str,
+    ) -> Result<RecoverySession, RecoveryError> {
+        let states = self.account_states(account).await?;
+        let deployed: Vec<&AccountState> = states.iter().filter(|s| s.deployed).collect();
+        if deployed.is_empty() {
+            return Err(RecoveryError::UnknownAccount { account });
+        }
+        let mut chains = Vec::new();
+        let mut created_at = 0;
+        for state in &deployed {
+            if state.owner == new_owner {
+                continue;
+            }
+            if state.guardians.is_empty() || state.threshold == 0 {
+                continue;
+            }
+            let now = self
+                .client(state.chain_id)?
+                .node()
+                .latest_timestamp()
+                .await?;
+            created_at = created_at.max(now);
+            chains.push(ChainTarget {
+                chain_id: state.chain_id,
+                nonce: state.nonce,
+                deadline: now.saturating_add(valid_for.as_secs()),
+            });
+        }
+        if chains.is_empty() {
+            let first = deployed[0];
+            return Err(if first.owner == new_owner {
+                RecoveryError::InvalidPayload(format!(
+                    "{new_owner} already owns this account on every chain"
+                ))
+            } else {
+                RecoveryError::NoGuardians {
+                    account,
+                    chain_id: first.chain_id,
+                }
+            });
+        }
+        let request = RecoveryRequest {
+            account,
+            new_owner,
+            chains,
+            note: note.to_owned(),
+        };
+        RecoverySession::new(request, &states, created_at)
+    }
+
+    /// Checks a guardian's approvals (locally, and through ERC-1271 for contract guardians)
+    /// and adds them to the session.
+    pub async fn add_approvals(
+        &self,
+        session: &mut RecoverySession,
+        bundle: &ApprovalBundle,
+    ) -> Result<(), RecoveryError> {
+        let mut states = Vec::new();
+        let mut now = 0;
+        for approval in &bundle.approvals {
+            states.push(
+                self.account_state(approval.chain_id, session.request.account)
+                    .await?,
+            );
+            let t = self
+                .client(approval.chain_id)?
+                .node()
+                .latest_timestamp()
+                .await?;
+            now = now.max(t);
+        }
+        for check in session.check_bundle(bundle, &states, now)? {
+            let node = self.client(check.chain_id)?.node();
+            let answer = node
+                .call(
+                    check.guardian,
+                    &IHarborAccount::isValidSignatureCall {
+                        hash: check.digest,
+                        signature: check.signature.clone(),
+                    }
+                    .abi_encode()
+                    .into(),
+                )
+                .await
+                .ok()
+                .and_then(|r| IHarborAccount::isValidSignatureCall::abi_decode_returns(&r).ok());
+            if answer.map(|b| b.0) != Some([0x16, 0x26, 0xba, 0x7e]) {
+                return Err(RecoveryError::BadSignature {
+                    guardian: check.guardian,
+                });
+            }
+        }
+        session.record(bundle);
+        Ok(())
+    }
+
+    /// Moves every chain of the session forward as far as it can now: refreshes its stage from
+    /// the chain, starts the recovery where enough approvals are collected, executes it where
+    /// the delay is over. Problems are recorded per chain (`last_error`); the first one is also
+    /// returned after every chain has been tried.
+    pub async fn advance(
+        &self,
+        session: &mut RecoverySession,
+        new_owner: &dyn Signer,
+        progress: &(dyn Fn(u64, SendProgress) + Send + Sync),
+    ) -> Result<(), RecoveryError> {
+        let mut first_error = None;
+        let chain_ids: Vec<u64> = session.chains.iter().map(|c| c.chain_id).collect();
+        for chain_id in chain_ids {
+            let result = self
+                .advance_chain(session, chain_id, new_owner, &|p| progress(chain_id, p))
+                .await;
+            if let Some(chain) = session.chains.iter_mut().find(|c| c.chain_id == chain_id) {
+                match &result {
+                    Ok(()) => {
+                        if chain.stage.is_final() || chain.last_error.is_none() {
+                            chain.last_error = None;
+                        }
+                    }
+                    Err(e) => chain.last_error = Some(e.to_string()),
+                }
+            }
+            if let Err(e) = result {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    async fn advance_chain(
+        &self,
+        session: &mut RecoverySession,
+        chain_id: u64,
+        new_owner: &dyn Signer,
+        progress: &(dyn Fn(SendProgress) + Send + Sync),
+    ) -> Result<(), RecoveryError> {
+        if new_owner.address() != session.request.new_owner {
+            return Err(RecoveryError::WrongNewOwner {
+                expected: session.request.new_owner,
+                found: new_owner.address(),
+            });
+        }
+        let client = self.client(chain_id)?;
+        let account = session.request.account;
+        let state = self.account_state(chain_id, account).await?;
+        let now = client.node().latest_timestamp().await?;
+        session.sync(&state, now);
+        let Some(chain) = session.chain(chain_id).cloned() else {
+            return Ok(());
+        };
+        let helper = HarborAccount::new(new_owner.address(), U256::ZERO);
+        match chain.stage {
+            RecoveryStage::ReadyToSubmit => {
+                let Some(target) = session
+                    .request
+                    .chains
+                    .iter()
+                    .find(|c| c.chain_id == chain_id)
+                else {
+                    return Ok(());
+                };
+                let (signers, signatures) = chain.sorted_approvals();
+                if signers.len() < chain.threshold as usize {
+                    return Err(RecoveryError::BelowThreshold {
+                        chain_id,
+                        have: signers.len(),
+                        need: chain.threshold,
+                    });
+                }
+                let call = AccountCall {
+                    to: account,
+                    value: U256::ZERO,
+                    data: IHarborAccount::startRecoveryCall {
+                        newOwner: session.request.new_owner,
+                        deadline: U256::from(target.deadline),
+                        signers,
+                        signatures,
+                    }
+                    .abi_encode()
+                    .into(),
+                };
+                let outcome = client
+                    .send_calls(
+                        &helper,
+                        new_owner,
+                        &[call],
+                        &SendOptions::default(),
+                        progress,
+                    )
+                    .await?;
+                let state = self.account_state(chain_id, account).await?;
+                session.sync(&state, now);
+                set_transaction(session, chain_id, outcome.transaction_hash);
+            }
+            RecoveryStage::Started { execute_after, .. } if execute_after <= now => {
+                let call = AccountCall {
+                    to: account,
+                    value: U256::ZERO,
+                    data: IHarborAccount::executeRecoveryCall {}.abi_encode().into(),
+                };
+                let outcome = client
+                    .send_calls(
+                        &helper,
+                        new_owner,
+                        &[call],
+                        &SendOptions::default(),
+                        progress,
+                    )
+                    .await?;
+                let state = self.account_state(chain_id, account).await?;
+                session.sync(&state, now);
+                set_transaction(session, chain_id, outcome.transaction_hash);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Recoveries of `account` pending on any chain: what the owner's wallet must show.
+    pub async fn alerts(&self, account: Address) -> Result<Vec<RecoveryAlert>, RecoveryError> {
+        let mut alerts = Vec::new();
+        for (chain_id, client) in &self.chains {
+            let state = self.account_state(*chain_id, account).await?;
+            if let Some(pending) = state.pending {
+                let now = client.node().latest_timestamp().await?;
+                alerts.push(RecoveryAlert {
+                    chain_id: *chain_id,
+                    account,
+                    new_owner: pending.new_owner,
+                    approvals: pending.approvals,
+                    execute_after: pending.execute_after,
+                    seconds_left: pending.execute_after.saturating_sub(now),
+                });
+            }
+        }
+        Ok(alerts)
+    }
+
+    /// Cancels the pending recovery of the owner's account on `chain_id` (sponsored).
+    pub async fn cancel(
+        &self,
+        chain_id: u64,
+        account: &HarborAccount,
+        owner: &dyn Signer,
+        progress: &(dyn Fn(SendProgress) + Send + Sync),
+    ) -> Result<SendOutcome, RecoveryError> {
+        let address = account.address();
+        let state = self.account_state(chain_id, address).await?;
+        if state.pending.is_none() {
+            return Err(RecoveryError::NothingPending { chain_id });
+        }
+        Ok(self
+            .client(chain_id)?
+            .send_calls(
+                account,
+                owner,
+                &[cancel_call(address)],
+                &SendOptions::default(),
+                progress,
+            )
+            .await?)
+    }
+
+    /// The node of `chain_id`.
+    pub fn node(&self, chain_id: u64) -> Result<&NodeClient, RecoveryError> {
+        Ok(self.client(chain_id)?.node())
+    }
+}
+
+fn set_transaction(session: &mut RecoverySession, chain_id: u64, hash: Option<B256>) {
+    if let Some(chain) = session.chains.iter_mut().find(|c| c.chain_id == chain_id) {
+        match &mut chain.stage {
+            RecoveryStage::Started {
+                transaction_hash, ..
+            }
+            | RecoveryStage::Executed { transaction_hash } => *transaction_hash = hash,
+            _ => {}
+        }
+    }
+}
