@@ -408,7 +408,7 @@ fn foreign_and_newer_files_are_refused() {
         Vault::open(&path).unwrap_err(),
         VaultError::TooNew {
             found: 99,
-            supported: 1
+            supported: 2
         }
     );
 }
@@ -538,4 +538,89 @@ fn custom_chains_are_stored() {
             .rpc_urls,
         ["https://my-node.example/rpc"]
     );
+}
+
+#[test]
+fn guardian_names_and_recoveries_survive_restarts() {
+    use harbor_core::U256;
+    use harbor_core::recovery::{
+        ChainTarget, Guardian, GuardianKind, RecoveryRequest, RecoverySession,
+    };
+    let (_dir, path, mut vault) = new_vault();
+    let account = addr("0x00000000000000000000000000000000000000aa");
+    let bob = Guardian {
+        address: addr("0x00000000000000000000000000000000000000b0"),
+        name: "Bob".into(),
+        kind: GuardianKind::Person,
+    };
+    let tablet = Guardian {
+        address: addr("0x00000000000000000000000000000000000000c0"),
+        name: "My tablet".into(),
+        kind: GuardianKind::OwnDevice,
+    };
+    vault.save_guardian(account, &tablet).unwrap();
+    vault.save_guardian(account, &bob).unwrap();
+    let mut bad = bob.clone();
+    bad.name = "  ".into();
+    assert_eq!(
+        vault.save_guardian(account, &bad).unwrap_err(),
+        VaultError::InvalidName
+    );
+
+    let request = RecoveryRequest {
+        account,
+        new_owner: addr("0x00000000000000000000000000000000000000dd"),
+        chains: vec![ChainTarget {
+            chain_id: 31337,
+            nonce: U256::ZERO,
+            deadline: 9,
+        }],
+        note: "new phone".into(),
+    };
+    let state = harbor_core::recovery::AccountState {
+        chain_id: 31337,
+        account,
+        deployed: true,
+        owner: addr("0x00000000000000000000000000000000000000ee"),
+        guardians: vec![bob.address, tablet.address],
+        contract_guardians: vec![],
+        threshold: 2,
+        security_delay: 60,
+        nonce: U256::ZERO,
+        pending: None,
+    };
+    let session = RecoverySession::new(request, &[state], 1).unwrap();
+    vault.save_recovery(&session).unwrap();
+    vault.save_recovery(&session).unwrap(); // saving again replaces
+    drop(vault);
+
+    let vault = Vault::open(&path).unwrap();
+    assert_eq!(vault.guardians(account).unwrap(), [bob.clone(), tablet]);
+    assert_eq!(vault.recoveries().unwrap(), std::slice::from_ref(&session));
+    let mut vault = vault;
+    assert!(vault.remove_guardian(account, bob.address).unwrap());
+    assert!(!vault.remove_guardian(account, bob.address).unwrap());
+    assert!(vault.remove_recovery(&session.id).unwrap());
+    assert!(vault.recoveries().unwrap().is_empty());
+}
+
+#[test]
+fn version_1_vaults_are_migrated_without_losing_wallets() {
+    let (_dir, path, mut vault) = new_vault();
+    let id = vault
+        .add_mnemonic_wallet("Main", &abandon(), "")
+        .unwrap()
+        .id;
+    drop(vault);
+    {
+        // Make the file what version 1 wrote.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("DROP TABLE guardians; DROP TABLE recoveries; PRAGMA user_version = 1;")
+            .unwrap();
+    }
+    let mut vault = Vault::open(&path).unwrap();
+    vault.unlock(PASSWORD).unwrap();
+    assert_eq!(vault.wallet(&id).unwrap().name, "Main");
+    assert!(vault.recoveries().unwrap().is_empty());
+    assert!(vault.guardians(Address::ZERO).unwrap().is_empty());
 }

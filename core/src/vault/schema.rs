@@ -37,6 +37,20 @@ const MIGRATIONS: &[&str] = &[
          chain_id   INTEGER PRIMARY KEY NOT NULL,
          definition TEXT NOT NULL
      ) STRICT;",
+    // 2: guardian names and recoveries in progress.
+    "CREATE TABLE guardians (
+         account TEXT NOT NULL,
+         address TEXT NOT NULL,
+         name    TEXT NOT NULL,
+         kind    TEXT NOT NULL,
+         PRIMARY KEY (account, address)
+     ) STRICT;
+     CREATE TABLE recoveries (
+         id         TEXT PRIMARY KEY NOT NULL,
+         account    TEXT NOT NULL,
+         state      TEXT NOT NULL,
+         updated_at INTEGER NOT NULL
+     ) STRICT;",
 ];
 
 /// The schema version this build writes.
