@@ -62,6 +62,7 @@ impl RecoveryAlert {
 #[derive(Debug, Default)]
 pub struct RecoveryClient {
     chains: BTreeMap<u64, AccountClient>,
+    options: SendOptions,
 }
 
 impl RecoveryClient {
@@ -73,6 +74,12 @@ impl RecoveryClient {
     /// Adds (or replaces) a chain.
     pub fn with_chain(mut self, client: AccountClient) -> Self {
         self.chains.insert(client.chain_id(), client);
+        self
+    }
+
+    /// Sets how operations are sent (sponsorship, polling, timeout).
+    pub fn with_send_options(mut self, options: SendOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -224,7 +231,7 @@ impl RecoveryClient {
         let client = self.client(chain_id)?;
         Ok(Some(
             client
-                .send_calls(account, owner, &calls, &SendOptions::default(), progress)
+                .send_calls(account, owner, &calls, &self.options, progress)
                 .await?,
         ))
     }
@@ -418,13 +425,7 @@ impl RecoveryClient {
                     .into(),
                 };
                 let outcome = client
-                    .send_calls(
-                        &helper,
-                        new_owner,
-                        &[call],
-                        &SendOptions::default(),
-                        progress,
-                    )
+                    .send_calls(&helper, new_owner, &[call], &self.options, progress)
                     .await?;
                 let state = self.account_state(chain_id, account).await?;
                 session.sync(&state, now);
@@ -437,13 +438,7 @@ impl RecoveryClient {
                     data: IHarborAccount::executeRecoveryCall {}.abi_encode().into(),
                 };
                 let outcome = client
-                    .send_calls(
-                        &helper,
-                        new_owner,
-                        &[call],
-                        &SendOptions::default(),
-                        progress,
-                    )
+                    .send_calls(&helper, new_owner, &[call], &self.options, progress)
                     .await?;
                 let state = self.account_state(chain_id, account).await?;
                 session.sync(&state, now);
@@ -493,7 +488,7 @@ impl RecoveryClient {
                 account,
                 owner,
                 &[cancel_call(address)],
-                &SendOptions::default(),
+                &self.options,
                 progress,
             )
             .await?)
