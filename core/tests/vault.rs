@@ -624,3 +624,50 @@ fn version_1_vaults_are_migrated_without_losing_wallets() {
     assert!(vault.recoveries().unwrap().is_empty());
     assert!(vault.guardians(Address::ZERO).unwrap().is_empty());
 }
+
+#[test]
+fn paper_shares_restore_the_same_wallet_elsewhere() {
+    use harbor_core::recovery::shamir::{Slip39Error, SplitOptions};
+    let (_dir, _path, mut vault) = new_vault();
+    let id = vault
+        .add_mnemonic_wallet("Main", &abandon(), "")
+        .unwrap()
+        .id;
+    let options = SplitOptions::single_group(2, 3).with_passphrase("paper");
+    assert!(matches!(
+        vault.split_into_shares(&id, "wrong password!", &options),
+        Err(VaultError::WrongPassword)
+    ));
+    let groups = vault.split_into_shares(&id, PASSWORD, &options).unwrap();
+    let shares: Vec<&str> = groups[0].iter().map(|s| s.as_str()).collect();
+
+    let (_dir2, _path2, mut other) = new_vault();
+    assert_eq!(
+        other
+            .add_wallet_from_shares("Restored", &shares[..1], "paper")
+            .unwrap_err(),
+        VaultError::Shares(Slip39Error::InsufficientShares {
+            group: 1,
+            have: 1,
+            need: 2
+        })
+    );
+    let restored = other
+        .add_wallet_from_shares("Restored", &[shares[2], shares[0]], "paper")
+        .unwrap();
+    assert_eq!(
+        other.accounts(&restored.id).unwrap()[0].address,
+        vault.accounts(&id).unwrap()[0].address
+    );
+
+    let with_passphrase = vault
+        .add_mnemonic_wallet("Secret", &abandon(), "extra words")
+        .unwrap()
+        .id;
+    assert_eq!(
+        vault
+            .split_into_shares(&with_passphrase, PASSWORD, &options)
+            .unwrap_err(),
+        VaultError::PassphraseNotInShares
+    );
+}

@@ -16,8 +16,8 @@ use harbor_core::aa::{
 };
 use harbor_core::keys::{LocalSigner, Signer};
 use harbor_core::recovery::{
-    ApprovalBundle, GuardianSigner, Payload, RecoveryClient, RecoveryError, RecoveryRequest,
-    RecoverySession, RecoveryStage, approve, describe_request, recovery_digest,
+    ApprovalBundle, GuardianSigner, Payload, RecoveryAlert, RecoveryClient, RecoveryError,
+    RecoveryRequest, RecoverySession, RecoveryStage, approve, describe_request, recovery_digest,
 };
 use harbor_devnet::Devnet;
 use serde_json::json;
@@ -388,7 +388,13 @@ async fn attacks_fail_with_their_reason_and_the_owner_is_alerted() {
     let client = account_client(&harness, &chain);
     let address = account.address();
     let attacker = LocalSigner::random().unwrap();
-    assert!(owner_client.alerts(address).await.unwrap().is_empty());
+    assert!(
+        owner_client
+            .alerts(address, owner.address())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // 1. One guardian alone (colluding with a thief).
     let device = recovery_client(&harness, &[&chain]);
@@ -462,11 +468,20 @@ async fn attacks_fail_with_their_reason_and_the_owner_is_alerted() {
         .advance(&mut first, &new_key, &quiet_chain)
         .await
         .unwrap();
-    let alerts = owner_client.alerts(address).await.unwrap();
-    assert_eq!(alerts.len(), 1);
-    assert_eq!(alerts[0].new_owner, new_key.address());
-    assert_eq!(alerts[0].approvals, 3);
-    assert!(alerts[0].seconds_left > 86_400, "{:?}", alerts[0]);
+    let alerts = owner_client.alerts(address, owner.address()).await.unwrap();
+    let [
+        RecoveryAlert::Pending {
+            new_owner,
+            approvals,
+            seconds_left,
+            ..
+        },
+    ] = &alerts[..]
+    else {
+        panic!("{alerts:?}")
+    };
+    assert_eq!((*new_owner, *approvals), (new_key.address(), 3));
+    assert!(*seconds_left > 86_400, "{seconds_left}");
     assert!(alerts[0].message().contains("unless you cancel"));
 
     // 3. A competing recovery with fewer approvals cannot replace the pending one.
@@ -497,7 +512,13 @@ async fn attacks_fail_with_their_reason_and_the_owner_is_alerted() {
         .cancel(31337, &account, &owner, &quiet)
         .await
         .unwrap();
-    assert!(owner_client.alerts(address).await.unwrap().is_empty());
+    assert!(
+        owner_client
+            .alerts(address, owner.address())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         owner_client
             .cancel(31337, &account, &owner, &quiet)
@@ -563,6 +584,22 @@ async fn attacks_fail_with_their_reason_and_the_owner_is_alerted() {
         done.chains[0].stage,
         RecoveryStage::Executed { .. }
     ));
+    // The old device learns it lost control.
+    assert_eq!(
+        owner_client.alerts(address, owner.address()).await.unwrap(),
+        [RecoveryAlert::OwnerChanged {
+            chain_id: 31337,
+            account: address,
+            owner: new_key.address()
+        }]
+    );
+    assert!(
+        owner_client
+            .alerts(address, new_key.address())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Locally: a replayed approval is recognised as belonging to a finished recovery.
     let mut replay = done.clone();
     replay.chains[0].approvals.clear();

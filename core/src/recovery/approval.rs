@@ -179,10 +179,11 @@ pub fn describe_request(
         })
         .collect();
     let deadline = request.chains.iter().map(|c| c.deadline).min().unwrap_or(0);
-    let note = if request.note.is_empty() {
+    let note = super::payload::clean_note(&request.note);
+    let note = if note.is_empty() {
         String::new()
     } else {
-        format!(" They wrote: \u{201c}{}\u{201d}.", request.note)
+        format!(" They wrote: \u{201c}{note}\u{201d}.")
     };
     format!(
         "You are asked to give control of {whose} to a new key, {}, on {}. Approve only if you \

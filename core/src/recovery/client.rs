@@ -26,35 +26,68 @@ use crate::aa::{
 use crate::keys::Signer;
 use crate::rpc::NodeClient;
 
-/// A recovery of the owner's account in its security delay: what the owner must be told.
+/// Something the owner's wallet must tell its user about a recovery of their account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RecoveryAlert {
-    /// Chain id.
-    pub chain_id: u64,
-    /// The account.
-    pub account: Address,
-    /// Who would take control.
-    pub new_owner: Address,
-    /// How many guardians approved.
-    pub approvals: u32,
-    /// Unix time at which it can complete.
-    pub execute_after: u64,
-    /// Seconds the owner has left to cancel (by the chain's clock).
-    pub seconds_left: u64,
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum RecoveryAlert {
+    /// A recovery is in its security delay: the owner can still cancel it.
+    #[serde(rename_all = "camelCase")]
+    Pending {
+        /// Chain id.
+        chain_id: u64,
+        /// The account.
+        account: Address,
+        /// Who would take control.
+        new_owner: Address,
+        /// How many guardians approved.
+        approvals: u32,
+        /// Unix time at which it can complete.
+        execute_after: u64,
+        /// Seconds the owner has left to cancel (by the chain's clock).
+        seconds_left: u64,
+    },
+    /// Another key owns the account now (a recovery completed): this device lost control.
+    #[serde(rename_all = "camelCase")]
+    OwnerChanged {
+        /// Chain id.
+        chain_id: u64,
+        /// The account.
+        account: Address,
+        /// The key that owns it now.
+        owner: Address,
+    },
 }
 
 impl RecoveryAlert {
+    /// The chain the alert is about.
+    pub fn chain_id(&self) -> u64 {
+        match self {
+            Self::Pending { chain_id, .. } | Self::OwnerChanged { chain_id, .. } => *chain_id,
+        }
+    }
+
     /// The alert in plain words.
     pub fn message(&self) -> String {
-        format!(
-            "A recovery of your account started on chain {}: {} guardians approved giving it to \
-             {}. It will complete at {} unless you cancel it. If this was not you, cancel now.",
-            self.chain_id,
-            self.approvals,
-            self.new_owner,
-            super::format_utc(self.execute_after)
-        )
+        match self {
+            Self::Pending {
+                chain_id,
+                new_owner,
+                approvals,
+                execute_after,
+                ..
+            } => format!(
+                "A recovery of your account started on chain {chain_id}: {approvals} guardians \
+                 approved giving it to {new_owner}. It will complete at {} unless you cancel \
+                 it. If this was not you, cancel now.",
+                super::format_utc(*execute_after)
+            ),
+            Self::OwnerChanged {
+                chain_id, owner, ..
+            } => format!(
+                "Your account on chain {chain_id} is now controlled by another key ({owner}), \
+                 after a recovery. This device can no longer use it there."
+            ),
+        }
     }
 }
 
@@ -288,7 +321,7 @@ impl RecoveryClient {
             account,
             new_owner,
             chains,
-            note: note.to_owned(),
+            note: super::payload::clean_note(note),
         };
         RecoverySession::new(request, &states, created_at)
     }
@@ -449,14 +482,29 @@ impl RecoveryClient {
         Ok(())
     }
 
-    /// Recoveries of `account` pending on any chain: what the owner's wallet must show.
-    pub async fn alerts(&self, account: Address) -> Result<Vec<RecoveryAlert>, RecoveryError> {
+    /// What the owner holding `owner_key` must be told about `account`: recoveries pending on
+    /// any chain (cancellable), and chains where another key took over. One poll: call it
+    /// periodically (the desktop app every block interval or so).
+    pub async fn alerts(
+        &self,
+        account: Address,
+        owner_key: Address,
+    ) -> Result<Vec<RecoveryAlert>, RecoveryError> {
         let mut alerts = Vec::new();
         for (chain_id, client) in &self.chains {
             let state = self.account_state(*chain_id, account).await?;
-            if let Some(pending) = state.pending {
+            if !state.deployed {
+                continue;
+            }
+            if state.owner != owner_key {
+                alerts.push(RecoveryAlert::OwnerChanged {
+                    chain_id: *chain_id,
+                    account,
+                    owner: state.owner,
+                });
+            } else if let Some(pending) = state.pending {
                 let now = client.node().latest_timestamp().await?;
-                alerts.push(RecoveryAlert {
+                alerts.push(RecoveryAlert::Pending {
                     chain_id: *chain_id,
                     account,
                     new_owner: pending.new_owner,

@@ -29,8 +29,8 @@ pub use guardians::{
     review_guardians, suggested_threshold,
 };
 pub use payload::{
-    ApprovalBundle, ChainApproval, ChainTarget, Invitation, InvitationReply, Payload,
-    RecoveryRequest,
+    ApprovalBundle, ChainApproval, ChainTarget, Invitation, InvitationReply, MAX_NOTE_CHARS,
+    Payload, RecoveryRequest, clean_note,
 };
 pub use session::{
     ChainRecovery, CollectedApproval, ContractCheck, RecoverySession, RecoveryStage,

@@ -91,6 +91,31 @@ impl Payload for Invitation {
     const KIND: &'static str = "invite";
 }
 
+impl Invitation {
+    /// The invited guardian's answer: it will approve with `guardian`, known as `name`.
+    pub fn accept(&self, guardian: Address, name: &str) -> InvitationReply {
+        InvitationReply {
+            account: self.account,
+            guardian,
+            name: clean_note(name),
+            kind: self.kind,
+        }
+    }
+}
+
+/// Longest note or name carried in a payload, in characters.
+pub const MAX_NOTE_CHARS: usize = 120;
+
+/// A note or name made safe to show: no control characters, at most [`MAX_NOTE_CHARS`].
+pub fn clean_note(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NOTE_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
 /// A guardian's answer to an invitation: the address it will approve with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -176,6 +201,28 @@ impl Payload for ApprovalBundle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invitations_round_trip() {
+        let invitation = Invitation {
+            account: Address::repeat_byte(1),
+            chains: vec![1, 8453],
+            owner_name: "Ana".into(),
+            kind: GuardianKind::Person,
+        };
+        let link = invitation.to_link();
+        assert!(link.starts_with("harbor://invite?"));
+        let received = Invitation::from_link(&link).unwrap();
+        assert_eq!(received, invitation);
+        let reply = received.accept(Address::repeat_byte(9), "Bob\u{7}\n");
+        assert_eq!(reply.name, "Bob");
+        let back = InvitationReply::from_link(&reply.to_link()).unwrap();
+        assert_eq!(
+            (back.account, back.guardian),
+            (invitation.account, Address::repeat_byte(9))
+        );
+        assert_eq!(clean_note(&"x".repeat(500)).len(), MAX_NOTE_CHARS);
+    }
 
     #[test]
     fn links_round_trip_and_bad_links_are_explained() {

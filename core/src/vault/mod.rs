@@ -29,6 +29,7 @@ use crate::keys::{
     DerivationPath, HdError, HdRoot, Language, LocalSigner, Mnemonic, MnemonicError, Signer,
     random_array,
 };
+use crate::recovery::shamir::{self, Slip39Error, SplitOptions};
 use crate::recovery::{Guardian, GuardianKind, RecoverySession};
 use crypto::{KEY_LEN, associated_data, key_from_slice, new_key, new_salt, open, seal};
 
@@ -117,6 +118,15 @@ pub enum VaultError {
         "this wallet was imported from a private key; it has no recovery phrase or further accounts"
     )]
     NotAMnemonicWallet,
+    /// Paper shares cannot carry a BIP-39 passphrase, so they would restore a different wallet.
+    #[error(
+        "this wallet uses a recovery-phrase passphrase, which paper shares cannot hold; back it \
+         up with guardians or the phrase and passphrase instead"
+    )]
+    PassphraseNotInShares,
+    /// Splitting or combining paper shares failed.
+    #[error(transparent)]
+    Shares(#[from] Slip39Error),
     /// Keyring unlock was asked for but was never enabled for this vault.
     #[error("unlocking with the system keyring is not enabled for this wallet")]
     KeyringNotEnabled,
@@ -913,6 +923,34 @@ impl Vault {
         self.conn
             .execute("DELETE FROM chains WHERE chain_id = ?1", [chain_id as i64])?;
         Ok(reset_builtin)
+    }
+
+    /// Splits a phrase wallet's recovery phrase into SLIP-39 paper shares (one list per group).
+    /// Needs the password again.
+    pub fn split_into_shares(
+        &self,
+        wallet_id: &str,
+        password: &str,
+        options: &SplitOptions,
+    ) -> Result<Vec<Vec<Zeroizing<String>>>, VaultError> {
+        let exported = self.export_mnemonic(wallet_id, password)?;
+        if !exported.passphrase.is_empty() {
+            return Err(VaultError::PassphraseNotInShares);
+        }
+        let mnemonic = Mnemonic::parse(&exported.phrase)
+            .map_err(|_| VaultError::Corrupted("stored phrase".into()))?;
+        Ok(shamir::split_mnemonic(&mnemonic, options)?)
+    }
+
+    /// Restores a phrase wallet from SLIP-39 shares made by [`Vault::split_into_shares`].
+    pub fn add_wallet_from_shares(
+        &mut self,
+        name: &str,
+        shares: &[impl AsRef<str>],
+        share_passphrase: &str,
+    ) -> Result<WalletInfo, VaultError> {
+        let mnemonic = shamir::combine_to_mnemonic(shares, share_passphrase)?;
+        self.add_mnemonic_wallet(name, &mnemonic, "")
     }
 
     /// Saves (or renames) a guardian of `account` under the name the user gave it.
