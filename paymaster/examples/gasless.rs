@@ -1,14 +1,21 @@
 //! Gasless demo on a local dev chain: a brand-new account with no ETH sends tokens and ETH, the
-//! Harbor relay sponsors the gas. Run with `cargo xtask demo`.
+//! Harbor relay sponsors the gas; then the account gets three guardians, loses its device and is
+//! recovered on a new one. Run with `cargo xtask demo`.
 #![allow(clippy::print_stdout, missing_docs)]
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use alloy_primitives::{Address, U256};
 use harbor_core::aa::{
     AccountCall, AccountClient, GasPayer, HarborAccount, SendOptions, SendProgress,
 };
+use harbor_core::chains::ChainRegistry;
 use harbor_core::keys::{LocalSigner, Signer};
+use harbor_core::recovery::{
+    ApprovalBundle, GuardianSigner, Payload, RecoveryClient, RecoveryRequest, approve,
+    describe_request, suggested_threshold,
+};
 use harbor_core::tokens::{format_amount, parse_amount, transfer_call_data};
 use harbor_devnet::{DEV_RELAYER_KEY, DEV_SPONSOR_KEY, Devnet};
 use harbor_paymaster::config::{AppConfig, ChainConfig, Config, KeySource, Policy};
@@ -117,5 +124,118 @@ async fn main() -> Result<(), Error> {
         format_amount(node.balance(account.address()).await?, 18),
         format_amount(node.erc20_balance(token, account.address()).await?, 6)
     );
+
+    recovery_demo(&client, &m.rpc_url, &url, &account, &owner).await
+}
+
+/// Guardians, a lost device and its recovery, every step sponsored.
+async fn recovery_demo(
+    client: &AccountClient,
+    rpc_url: &str,
+    relay_url: &str,
+    account: &HarborAccount,
+    owner: &LocalSigner,
+) -> Result<(), Error> {
+    let recovery = |()| -> Result<RecoveryClient, Error> {
+        Ok(RecoveryClient::new()
+            .with_chain(AccountClient::new(31337, rpc_url, relay_url)?.with_paymaster(relay_url)?))
+    };
+    let owner_wallet = recovery(())?;
+    let quiet = |_: SendProgress| {};
+    let (bob, tablet, carol) = (
+        LocalSigner::random()?,
+        LocalSigner::random()?,
+        LocalSigner::random()?,
+    );
+    let guardians = [bob.address(), tablet.address(), carol.address()];
+    let threshold = suggested_threshold(guardians.len());
+    println!(
+        "\nSocial recovery. Guardians: Bob, my tablet, Carol; {threshold} of {} must approve.",
+        guardians.len()
+    );
+    owner_wallet
+        .set_guardians(31337, account, owner, &guardians, threshold, &quiet)
+        .await?;
+    println!("  · guardians saved on chain (sponsored)");
+
+    println!("The phone is lost. A new phone makes a new key and asks the guardians:");
+    let new_key = LocalSigner::random()?;
+    let phone = recovery(())?;
+    let mut session = phone
+        .create_session(
+            account.address(),
+            new_key.address(),
+            Duration::from_secs(7 * 86_400),
+            "Ana's new phone",
+        )
+        .await?;
+    let link = session.request.to_link();
+    println!("  · request link: {}…", &link[..link.len().min(60)]);
+    let request = RecoveryRequest::from_link(&link)?;
+    println!(
+        "  · Bob's wallet shows: {}",
+        describe_request(&request, Some("Ana"), &ChainRegistry::new(vec![]))
+    );
+    for (name, key) in [("Bob", &bob), ("Carol", &carol)] {
+        let approval = approve(&request, GuardianSigner::Key(key))?.to_link();
+        phone
+            .add_approvals(&mut session, &ApprovalBundle::from_link(&approval)?)
+            .await?;
+        println!(
+            "  · {name} approved ({} characters to send back)",
+            approval.len()
+        );
+    }
+    phone.advance(&mut session, &new_key, &|_, _| {}).await?;
+    println!("  · recovery started: {:?}", session.chains[0].stage);
+    for alert in owner_wallet
+        .alerts(account.address(), owner.address())
+        .await?
+    {
+        println!(
+            "  · the old phone (if it were found) would show: {}",
+            alert.message()
+        );
+    }
+
+    println!("Two days pass (anvil time travel) …");
+    let node = client.node();
+    node.raw("evm_increaseTime", json!([2 * 86_400 + 1]))
+        .await?;
+    node.raw("evm_mine", json!([])).await?;
+    // The relay learns the new chain time on its next poll.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    phone.advance(&mut session, &new_key, &|_, _| {}).await?;
+    println!("  · recovery executed: {:?}", session.chains[0].stage);
+
+    let outcome = client
+        .send_calls(
+            account,
+            &new_key,
+            &[AccountCall {
+                to: Address::repeat_byte(0xf1),
+                value: parse_amount("0.01", 18)?,
+                data: Default::default(),
+            }],
+            &SendOptions::default(),
+            &quiet,
+        )
+        .await?;
+    println!(
+        "The new key sent 0.01 ETH from the recovered account (transaction {:?}).",
+        outcome.transaction_hash
+    );
+    let old_try = [AccountCall {
+        to: owner.address(),
+        value: parse_amount("0.01", 18)?,
+        data: Default::default(),
+    }];
+    match client
+        .send_calls(account, owner, &old_try, &SendOptions::default(), &quiet)
+        .await
+    {
+        Err(e) => println!("The old key is refused: {e}"),
+        Ok(_) => return Err("the old key still controls the account".into()),
+    }
     Ok(())
 }

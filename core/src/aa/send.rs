@@ -238,7 +238,16 @@ fn bundler_reason(error: &RpcError) -> Option<String> {
     }
     let explained = message
         .find("AA")
-        .map(|at| explain_entry_point_reason(&message[at..]))
+        .map(|at| {
+            let reason = &message[at..];
+            // "… (AA24 signature error)": drop the parenthesis that closed the code.
+            let reason = if message[..at].ends_with('(') {
+                reason.strip_suffix(')').unwrap_or(reason)
+            } else {
+                reason
+            };
+            explain_entry_point_reason(reason)
+        })
         .unwrap_or_else(|| message.clone());
     match code {
         -32508..=-32500 | -32521 | -32602 => Some(explained),
@@ -611,6 +620,15 @@ mod tests {
         };
         assert_eq!(
             bundler_reason(&error).as_deref(),
+            Some("the signature does not match the account's owner (AA24 signature error)")
+        );
+        let wrapped = RpcError::Server {
+            code: -32500,
+            message: "validation failed (AA24 signature error)".into(),
+            data: None,
+        };
+        assert_eq!(
+            bundler_reason(&wrapped).as_deref(),
             Some("the signature does not match the account's owner (AA24 signature error)")
         );
         let other = RpcError::Server {
