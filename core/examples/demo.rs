@@ -9,6 +9,7 @@ use harbor_core::evm::{
     sign_personal_message, sign_transaction, sign_typed_data,
 };
 use harbor_core::keys::{Language, Mnemonic, Signer, WordCount};
+use harbor_core::recovery::shamir::{SplitOptions, combine_to_mnemonic, share_info};
 use harbor_core::vault::{KdfParams, Vault};
 use harbor_core::{Address, U256};
 
@@ -81,6 +82,28 @@ fn main() -> Result<(), Box<dyn Error>> {
     let decoded = decode_transaction(&signed.raw)?;
     println!("   hash {} from {}", signed.hash, decoded.from);
     assert_eq!(decoded.from, signer.address());
+
+    println!("6. Paper backup: the phrase split into SLIP-39 shares, any 2 of 3 restore it …");
+    let options = SplitOptions::single_group(2, 3);
+    let shares = vault.split_into_shares(&wallet.id, password, &options)?;
+    for share in &shares[0] {
+        let info = share_info(share)?;
+        println!(
+            "   share {} of group {}: {} words, {} of these shares needed",
+            info.member,
+            info.group,
+            share.split(' ').count(),
+            info.member_threshold
+        );
+    }
+    let restored = combine_to_mnemonic(&[&shares[0][2], &shares[0][0]], "")?;
+    assert_eq!(*restored.phrase(), *mnemonic.phrase());
+    println!(
+        "   shares 3 and 1 give back the same phrase; share 2 alone: {}",
+        combine_to_mnemonic(&[&shares[0][1]], "")
+            .map(|_| ())
+            .unwrap_err()
+    );
 
     std::fs::remove_dir_all(&dir)?;
     println!("Done: every signature verified.");

@@ -16,7 +16,7 @@ const USAGE: &str = "\
 usage: cargo xtask <task> [options]
 
 tasks:
-  demo                a tour of the wallet engine, then a gasless send on a local dev chain
+  demo                a tour of the wallet engine, then a gasless send and a recovery on a dev chain
   setup               install the pinned test tools (npm, PyPI, cargo-fuzz)
   test [--no-fuzz]    setup, fmt check, clippy -D warnings, every test, a short fuzz run
   fuzz [SECONDS]      run every fuzz target for SECONDS each (default 60)

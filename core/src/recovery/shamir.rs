@@ -130,7 +130,7 @@ pub enum Slip39Error {
         member: u8,
     },
     /// Not enough complete groups.
-    #[error("{need} groups are needed and {complete} are complete")]
+    #[error("{need} groups of shares are needed; {complete} complete")]
     InsufficientGroups {
         /// Groups with enough shares.
         complete: usize,
@@ -138,7 +138,7 @@ pub enum Slip39Error {
         need: u8,
     },
     /// A group lacks shares (reported for the fullest incomplete group).
-    #[error("group {group} needs {need} shares and {have} were given")]
+    #[error("group {group} needs {need} shares; {have} given")]
     InsufficientShares {
         /// Group number, from 1.
         group: u8,
