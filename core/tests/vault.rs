@@ -408,7 +408,7 @@ fn foreign_and_newer_files_are_refused() {
         Vault::open(&path).unwrap_err(),
         VaultError::TooNew {
             found: 99,
-            supported: 2
+            supported: 3
         }
     );
 }
@@ -615,8 +615,11 @@ fn version_1_vaults_are_migrated_without_losing_wallets() {
     {
         // Make the file what version 1 wrote.
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch("DROP TABLE guardians; DROP TABLE recoveries; PRAGMA user_version = 1;")
-            .unwrap();
+        conn.execute_batch(
+            "DROP TABLE guardians; DROP TABLE recoveries; DROP TABLE activity; \
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
     }
     let mut vault = Vault::open(&path).unwrap();
     vault.unlock(PASSWORD).unwrap();
@@ -670,4 +673,37 @@ fn paper_shares_restore_the_same_wallet_elsewhere() {
             .unwrap_err(),
         VaultError::PassphraseNotInShares
     );
+}
+
+#[test]
+fn activity_is_kept_newest_first_and_updated_in_place() {
+    use harbor_core::vault::{ActivityEntry, ActivityStatus};
+    let (_dir, path, mut vault) = new_vault();
+    let a = addr("0x00000000000000000000000000000000000000aa");
+    let b = addr("0x00000000000000000000000000000000000000bb");
+    let entry = |id: &str, account, at| ActivityEntry {
+        id: id.into(),
+        chain_id: 31337,
+        account,
+        description: format!("op {id}"),
+        status: ActivityStatus::Pending,
+        transaction_hash: None,
+        gas_cost_wei: None,
+        sponsor: None,
+        error: None,
+        created_at: at,
+    };
+    vault.record_activity(&entry("1", a, 10)).unwrap();
+    vault.record_activity(&entry("2", b, 20)).unwrap();
+    vault.record_activity(&entry("3", a, 30)).unwrap();
+    let mut done = entry("1", a, 10);
+    done.status = ActivityStatus::Confirmed;
+    done.sponsor = Some("Harbor".into());
+    vault.record_activity(&done).unwrap();
+    drop(vault);
+    let vault = Vault::open(&path).unwrap();
+    let ids = |list: Vec<ActivityEntry>| list.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(ids(vault.activity(Some(a), 10).unwrap()), ["3", "1"]);
+    assert_eq!(ids(vault.activity(None, 2).unwrap()), ["3", "2"]);
+    assert_eq!(vault.activity(Some(a), 10).unwrap()[1], done);
 }

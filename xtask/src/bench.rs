@@ -111,5 +111,25 @@ pub(crate) fn bench() -> Result {
     }
     println!();
     // The relay's load benchmark prints its own figures and ratio.
-    run(cargo().args(["bench", "-p", "harbor-paymaster", "--bench", "relay"]))
+    run(cargo().args(["bench", "-p", "harbor-paymaster", "--bench", "relay"]))?;
+    mobile()
+}
+
+/// The mobile library's size (stripped `mobile` profile cdylib, the x86_64 Linux proxy for a
+/// phone ABI) and the FFI overhead seen from Python: a no-op call vs `sign_message`.
+fn mobile() -> Result {
+    let library = crate::bindings::build_library("mobile")?;
+    let size = std::fs::metadata(&library)
+        .map_err(|e| format!("{}: {e}", library.display()))?
+        .len();
+    println!(
+        "\nMobile library (profile mobile, stripped): {:.2} MB ({size} bytes); goal <= 6 MB",
+        size as f64 / 1_000_000.0
+    );
+    let generated = crate::bindings::bindings()?;
+    run(
+        std::process::Command::new(crate::root().join("tools/.venv/bin/python"))
+            .env("PYTHONPATH", &generated.python)
+            .arg(crate::root().join("mobile-bindings/python/bench_ffi.py")),
+    )
 }

@@ -42,18 +42,17 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
-/// Builds and starts the paymaster relay for `manifests` on `port`.
-pub(crate) fn start_relay(manifests: &[Manifest], port: u16) -> Result<Child> {
+/// Builds and starts the paymaster relay for `manifests` on `port`, its files in `dir`.
+pub(crate) fn start_relay(manifests: &[Manifest], port: u16, dir: &Path) -> Result<Child> {
     crate::run(
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .current_dir(root())
             .args(["build", "-p", "harbor-paymaster"]),
     )?;
-    let dir = root().join(".devnet");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(dir.join("paymaster.sqlite"));
     let config = dir.join("paymaster.toml");
-    std::fs::write(&config, relay_config(manifests, port, &dir)).map_err(|e| e.to_string())?;
+    std::fs::write(&config, relay_config(manifests, port, dir)).map_err(|e| e.to_string())?;
     let child = Command::new(target_dir().join("debug/harbor-paymaster"))
         .arg("--config")
         .arg(&config)
@@ -104,7 +103,7 @@ pub(crate) fn devnet(args: &[String]) -> Result {
         chains.push(devnet);
     }
     let manifests: Vec<Manifest> = chains.iter().map(|d| d.manifest().clone()).collect();
-    let mut relay = start_relay(&manifests, relay_port)?;
+    let mut relay = start_relay(&manifests, relay_port, &root().join(".devnet"))?;
     for m in &manifests {
         println!(
             "relay (ERC-7677 paymaster + ERC-7769 bundler) for chain {}: http://127.0.0.1:{relay_port}/rpc/{}/{DEV_API_KEY}",

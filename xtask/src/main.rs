@@ -5,6 +5,7 @@
 #![allow(clippy::print_stdout)] // A command-line tool: printing is its output.
 
 mod bench;
+mod bindings;
 mod contracts;
 mod devnet;
 mod setup;
@@ -24,6 +25,9 @@ tasks:
   devnet [--chain-id N]... [--port P] [--relay-port R] [--detach]
                       local anvil chains with the EntryPoint and Harbor contracts deployed
   bench               criterion benchmarks, summarised as ratios measured in the same run
+  bindings [--test]   build harbor-mobile and generate its Kotlin, Swift and Python bindings;
+                      --test also runs the Python suite (offline + live on a dev chain)
+  mobile android|ios  native libraries for app projects (needs the NDK / Xcode)
 ";
 
 /// A failed task step, with the message shown to the developer.
@@ -39,6 +43,14 @@ fn main() -> ExitCode {
             setup::setup().and_then(|tools| fuzz(&tools, seconds))
         }
         Some("bench") => bench::bench(),
+        Some("bindings") => setup::setup().and_then(|_| {
+            if args.get(1).is_some_and(|a| a == "--test") {
+                bindings::python_tests()
+            } else {
+                bindings::bindings().map(|_| ())
+            }
+        }),
+        Some("mobile") => bindings::mobile(&args[1..]),
         Some("devnet") => devnet::devnet(&args[1..]),
         Some("artifacts") => setup::setup()
             .and_then(|_| contracts::artifacts(args.get(1).is_some_and(|a| a == "--check"))),
@@ -162,6 +174,7 @@ fn test(args: &[String]) -> Result {
         run(cargo().args(["test", "--workspace", "--all-features"]))?;
     }
     run(cargo().args(["test", "--workspace", "--all-features", "--doc"]))?;
+    bindings::python_tests()?;
     contracts::test()?;
     if fuzz_seconds > 0 {
         fuzz(&tools, fuzz_seconds)?;

@@ -33,7 +33,7 @@ pub use payload::{
     Payload, RecoveryRequest, clean_note,
 };
 pub use session::{
-    ChainRecovery, CollectedApproval, ContractCheck, RecoverySession, RecoveryStage,
+    ChainRecovery, CollectedApproval, ContractCheck, KeyLocation, RecoverySession, RecoveryStage,
 };
 
 /// Errors of guardian management and recovery, each a sentence for the person using the wallet.

@@ -107,6 +107,16 @@ pub struct ContractCheck {
     pub signature: Bytes,
 }
 
+/// Where a key is kept in the vault: a wallet and an account index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyLocation {
+    /// The vault wallet id.
+    pub wallet_id: String,
+    /// The account index within it.
+    pub index: u32,
+}
+
 /// A recovery started on this device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -115,8 +125,8 @@ pub struct RecoverySession {
     pub id: String,
     /// What guardians are asked to approve.
     pub request: RecoveryRequest,
-    /// The vault wallet holding the new owner key, if it is in a vault.
-    pub new_owner_wallet: Option<String>,
+    /// Where the new owner key is kept in the vault, if it is in one.
+    pub new_owner_key: Option<KeyLocation>,
     /// Unix time of creation.
     pub created_at: u64,
     /// One entry per chain of the request.
@@ -144,7 +154,7 @@ impl RecoverySession {
         Ok(Self {
             id: format!("{}-{}", request.account, request.new_owner),
             request,
-            new_owner_wallet: None,
+            new_owner_key: None,
             created_at,
             chains,
         })

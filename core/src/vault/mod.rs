@@ -208,6 +208,44 @@ pub struct WalletInfo {
     pub created_at: i64,
 }
 
+/// What happened to an operation in the activity list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ActivityStatus {
+    /// Sent, not included yet.
+    Pending,
+    /// Included and succeeded.
+    Confirmed,
+    /// Refused or reverted.
+    Failed,
+}
+
+/// One operation of an account, as the activity list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityEntry {
+    /// Stable id (the UserOperation hash, or the transaction hash).
+    pub id: String,
+    /// Chain id.
+    pub chain_id: u64,
+    /// The account that acted.
+    pub account: Address,
+    /// What it was, in words ("Sent 12.5 USDC to 0x…", "Guardians changed").
+    pub description: String,
+    /// Where it stands.
+    pub status: ActivityStatus,
+    /// The transaction that included it.
+    pub transaction_hash: Option<String>,
+    /// Gas cost in wei (decimal), once known.
+    pub gas_cost_wei: Option<String>,
+    /// The sponsor that paid the gas (`None`: the account paid).
+    pub sponsor: Option<String>,
+    /// Why it failed, in words.
+    pub error: Option<String>,
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+}
+
 /// An account (one address) of a wallet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountInfo {
@@ -951,6 +989,44 @@ impl Vault {
     ) -> Result<WalletInfo, VaultError> {
         let mnemonic = shamir::combine_to_mnemonic(shares, share_passphrase)?;
         self.add_mnemonic_wallet(name, &mnemonic, "")
+    }
+
+    /// Adds an operation to the activity list, or updates it (same id).
+    pub fn record_activity(&mut self, entry: &ActivityEntry) -> Result<(), VaultError> {
+        let json = serde_json::to_string(entry).map_err(|e| VaultError::Storage(e.to_string()))?;
+        self.conn.execute(
+            "INSERT INTO activity (id, chain_id, account, entry, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET entry = excluded.entry",
+            params![
+                entry.id,
+                entry.chain_id as i64,
+                entry.account.to_string(),
+                json,
+                entry.created_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The activity of `account` (of every account when `None`), newest first, at most `limit`.
+    pub fn activity(
+        &self,
+        account: Option<Address>,
+        limit: u32,
+    ) -> Result<Vec<ActivityEntry>, VaultError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT entry FROM activity WHERE ?1 IS NULL OR account = ?1
+             ORDER BY created_at DESC, rowid DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(
+            params![account.map(|a| a.to_string()), i64::from(limit)],
+            |r| r.get::<_, String>(0),
+        )?;
+        rows.map(|row| {
+            serde_json::from_str(&row?)
+                .map_err(|_| VaultError::Corrupted("an activity entry does not parse".into()))
+        })
+        .collect()
     }
 
     /// Saves (or renames) a guardian of `account` under the name the user gave it.

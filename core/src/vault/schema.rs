@@ -51,6 +51,15 @@ const MIGRATIONS: &[&str] = &[
          state      TEXT NOT NULL,
          updated_at INTEGER NOT NULL
      ) STRICT;",
+    // 3: the activity list.
+    "CREATE TABLE activity (
+         id         TEXT PRIMARY KEY NOT NULL,
+         chain_id   INTEGER NOT NULL,
+         account    TEXT NOT NULL,
+         entry      TEXT NOT NULL,
+         created_at INTEGER NOT NULL
+     ) STRICT;
+     CREATE INDEX activity_by_account ON activity (account, created_at);",
 ];
 
 /// The schema version this build writes.
