@@ -707,3 +707,24 @@ fn activity_is_kept_newest_first_and_updated_in_place() {
     assert_eq!(ids(vault.activity(None, 2).unwrap()), ["3", "2"]);
     assert_eq!(vault.activity(Some(a), 10).unwrap()[1], done);
 }
+
+#[test]
+fn derived_keys_are_forgotten_on_lock_and_wallet_removal() {
+    let (_dir, _path, mut vault) = new_vault();
+    let id = vault
+        .add_mnemonic_wallet("Main", &abandon(), "")
+        .unwrap()
+        .id;
+    let first = vault.signer(&id, 0).unwrap();
+    // The second call is served from memory and gives the same key.
+    assert_eq!(vault.signer(&id, 0).unwrap().address(), first.address());
+    vault.lock();
+    assert_eq!(vault.signer(&id, 0).unwrap_err(), VaultError::Locked);
+    vault.unlock(PASSWORD).unwrap();
+    assert_eq!(vault.signer(&id, 0).unwrap().address(), first.address());
+    vault.remove_wallet(&id, PASSWORD).unwrap();
+    assert!(matches!(
+        vault.signer(&id, 0),
+        Err(VaultError::WalletNotFound(_) | VaultError::AccountNotFound { .. })
+    ));
+}

@@ -354,6 +354,9 @@ pub struct Vault {
     path: PathBuf,
     vault_id: String,
     data_key: Option<Zeroizing<[u8; KEY_LEN]>>,
+    /// Keys derived since the last unlock (deriving from a phrase costs milliseconds); wiped,
+    /// like the data key, on lock.
+    signers: std::sync::Mutex<std::collections::HashMap<(String, u32), LocalSigner>>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -508,6 +511,7 @@ impl Vault {
             path: path.to_owned(),
             vault_id,
             data_key: None,
+            signers: Default::default(),
         })
     }
 
@@ -524,6 +528,13 @@ impl Vault {
     /// Forgets the data key; the vault stays open for listing.
     pub fn lock(&mut self) {
         self.data_key = None;
+        self.forget_signers();
+    }
+
+    fn forget_signers(&self) {
+        if let Ok(mut signers) = self.signers.lock() {
+            signers.clear();
+        }
     }
 
     /// Unlocks with the password. A wrong password changes nothing.
@@ -766,6 +777,7 @@ impl Vault {
         if changed == 0 {
             return Err(VaultError::WalletNotFound(wallet_id.to_owned()));
         }
+        self.forget_signers();
         Ok(())
     }
 
@@ -848,6 +860,11 @@ impl Vault {
 
     /// The signing key of an account. Needs the vault unlocked.
     pub fn signer(&self, wallet_id: &str, index: u32) -> Result<LocalSigner, VaultError> {
+        self.data_key()?;
+        let key = (wallet_id.to_owned(), index);
+        if let Some(signer) = self.signers.lock().ok().and_then(|s| s.get(&key).cloned()) {
+            return Ok(signer);
+        }
         let account = self
             .accounts(wallet_id)?
             .into_iter()
@@ -872,6 +889,9 @@ impl Vault {
             return Err(VaultError::Corrupted(
                 "an account's key does not match its address".into(),
             ));
+        }
+        if let Ok(mut signers) = self.signers.lock() {
+            signers.insert(key, signer.clone());
         }
         Ok(signer)
     }
