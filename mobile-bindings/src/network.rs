@@ -4,9 +4,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use alloy_primitives::{Address, Bytes, U256};
-use harbor_core::aa::{
-    AccountCall, AccountClient, GasPayer, HarborAccount, SendOptions, SendProgress,
-};
+use harbor_core::aa::{AccountCall, AccountClient, GasPayer, SendOptions, SendProgress};
 use harbor_core::chains::{Chain, NativeCurrency};
 use harbor_core::tokens;
 use harbor_core::vault::{ActivityEntry, ActivityStatus};
@@ -299,12 +297,7 @@ impl ChainClient {
         description: String,
         listener: Option<Arc<dyn SendListener>>,
     ) -> Result<SendReceipt> {
-        let signer = vault.signer(&wallet_id, index)?;
-        let owner = match initial_owner {
-            Some(o) => parse_address(&o)?,
-            None => harbor_core::keys::Signer::address(&signer),
-        };
-        let account = HarborAccount::new(owner, U256::ZERO);
+        let (signer, account) = vault.owner_account(&wallet_id, index, initial_owner)?;
         let calls = calls
             .into_iter()
             .map(|c| {

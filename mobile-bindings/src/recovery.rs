@@ -4,8 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use alloy_primitives::U256;
-use harbor_core::aa::{HarborAccount, SendProgress};
+use harbor_core::aa::SendProgress;
 use harbor_core::chains::ChainRegistry;
 use harbor_core::keys::Signer;
 use harbor_core::recovery::{
@@ -277,12 +276,7 @@ impl RecoveryService {
         threshold: u32,
         listener: Option<Arc<dyn SendListener>>,
     ) -> Result<bool> {
-        let signer = vault.signer(&wallet_id, index)?;
-        let owner = match initial_owner {
-            Some(o) => parse_address(&o)?,
-            None => signer.address(),
-        };
-        let account = HarborAccount::new(owner, U256::ZERO);
+        let (signer, account) = vault.owner_account(&wallet_id, index, initial_owner)?;
         let named = guardians
             .iter()
             .map(|g| {
@@ -456,12 +450,7 @@ impl RecoveryService {
         chain_id: u64,
         listener: Option<Arc<dyn SendListener>>,
     ) -> Result<SendReceipt> {
-        let signer = vault.signer(&wallet_id, index)?;
-        let owner = match initial_owner {
-            Some(o) => parse_address(&o)?,
-            None => signer.address(),
-        };
-        let account = HarborAccount::new(owner, U256::ZERO);
+        let (signer, account) = vault.owner_account(&wallet_id, index, initial_owner)?;
         let client = self.client.clone();
         run(async move {
             Ok(receipt(

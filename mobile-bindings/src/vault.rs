@@ -134,6 +134,25 @@ impl Vault {
     pub(crate) fn signer(&self, wallet_id: &str, index: u32) -> Result<LocalSigner> {
         Ok(self.lock_inner()?.signer(wallet_id, index)?)
     }
+
+    /// The signer and the smart account it controls: the account of `initial_owner` when given
+    /// (the key it was created with, after a recovery), else the signer's own.
+    pub(crate) fn owner_account(
+        &self,
+        wallet_id: &str,
+        index: u32,
+        initial_owner: Option<String>,
+    ) -> Result<(LocalSigner, harbor_core::aa::HarborAccount)> {
+        let signer = self.signer(wallet_id, index)?;
+        let owner = match initial_owner {
+            Some(o) => crate::error::parse_address(&o)?,
+            None => harbor_core::keys::Signer::address(&signer),
+        };
+        Ok((
+            signer,
+            harbor_core::aa::HarborAccount::new(owner, Default::default()),
+        ))
+    }
 }
 
 fn wallet_info(w: core_vault::WalletInfo) -> WalletInfo {

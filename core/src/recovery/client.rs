@@ -151,57 +151,27 @@ impl RecoveryClient {
             return Ok(empty);
         }
         let bad = |what| RecoveryError::UnexpectedAnswer { chain_id, what };
-        let owner = IHarborAccount::ownerCall::abi_decode_returns(
-            &node
-                .call(account, &IHarborAccount::ownerCall {}.abi_encode().into())
-                .await?,
-        )
-        .map_err(|_| bad("owner"))?;
-        let guardians = IHarborAccount::guardiansCall::abi_decode_returns(
-            &node
-                .call(
-                    account,
-                    &IHarborAccount::guardiansCall {}.abi_encode().into(),
-                )
-                .await?,
-        )
-        .map_err(|_| bad("guardians"))?;
-        let threshold = IHarborAccount::thresholdCall::abi_decode_returns(
-            &node
-                .call(
-                    account,
-                    &IHarborAccount::thresholdCall {}.abi_encode().into(),
-                )
-                .await?,
-        )
-        .map_err(|_| bad("threshold"))?;
-        let delay = IHarborAccount::securityDelayCall::abi_decode_returns(
-            &node
-                .call(
-                    account,
-                    &IHarborAccount::securityDelayCall {}.abi_encode().into(),
-                )
-                .await?,
-        )
-        .map_err(|_| bad("security delay"))?;
-        let nonce = IHarborAccount::recoveryNonceCall::abi_decode_returns(
-            &node
-                .call(
-                    account,
-                    &IHarborAccount::recoveryNonceCall {}.abi_encode().into(),
-                )
-                .await?,
-        )
-        .map_err(|_| bad("recovery nonce"))?;
-        let pending = IHarborAccount::pendingRecoveryCall::abi_decode_returns(
-            &node
-                .call(
-                    account,
-                    &IHarborAccount::pendingRecoveryCall {}.abi_encode().into(),
-                )
-                .await?,
-        )
-        .map_err(|_| bad("pending recovery"))?;
+        let read = Reader {
+            node,
+            account,
+            chain_id,
+        };
+        let owner = read.call(IHarborAccount::ownerCall {}, "owner").await?;
+        let guardians = read
+            .call(IHarborAccount::guardiansCall {}, "guardians")
+            .await?;
+        let threshold = read
+            .call(IHarborAccount::thresholdCall {}, "threshold")
+            .await?;
+        let delay = read
+            .call(IHarborAccount::securityDelayCall {}, "security delay")
+            .await?;
+        let nonce = read
+            .call(IHarborAccount::recoveryNonceCall {}, "recovery nonce")
+            .await?;
+        let pending = read
+            .call(IHarborAccount::pendingRecoveryCall {}, "pending recovery")
+            .await?;
         let mut contract_guardians = Vec::new();
         for g in &guardians {
             if !node.code(*g).await?.is_empty() {
@@ -545,6 +515,30 @@ impl RecoveryClient {
     /// The node of `chain_id`.
     pub fn node(&self, chain_id: u64) -> Result<&NodeClient, RecoveryError> {
         Ok(self.client(chain_id)?.node())
+    }
+}
+
+/// Reads view functions of one account on one chain.
+struct Reader<'a> {
+    node: &'a NodeClient,
+    account: Address,
+    chain_id: u64,
+}
+
+impl Reader<'_> {
+    async fn call<C: SolCall>(
+        &self,
+        call: C,
+        what: &'static str,
+    ) -> Result<C::Return, RecoveryError> {
+        let out = self
+            .node
+            .call(self.account, &call.abi_encode().into())
+            .await?;
+        C::abi_decode_returns(&out).map_err(|_| RecoveryError::UnexpectedAnswer {
+            chain_id: self.chain_id,
+            what,
+        })
     }
 }
 
