@@ -2,6 +2,7 @@
 
 pub mod aa;
 pub mod chains;
+pub mod contacts;
 pub mod dapp;
 pub mod evm;
 pub mod keys;
@@ -11,5 +12,7 @@ pub mod rpc;
 pub mod tokens;
 #[cfg(feature = "vault")]
 pub mod vault;
+#[cfg(all(feature = "vault", feature = "net"))]
+pub mod wallet;
 
 pub use alloy_primitives::{Address, B256, Bytes, U256, keccak256};

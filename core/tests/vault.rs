@@ -692,6 +692,7 @@ fn activity_is_kept_newest_first_and_updated_in_place() {
         sponsor: None,
         error: None,
         created_at: at,
+        transfer: None,
     };
     vault.record_activity(&entry("1", a, 10)).unwrap();
     vault.record_activity(&entry("2", b, 20)).unwrap();
@@ -727,4 +728,37 @@ fn derived_keys_are_forgotten_on_lock_and_wallet_removal() {
         vault.signer(&id, 0),
         Err(VaultError::WalletNotFound(_) | VaultError::AccountNotFound { .. })
     ));
+}
+
+#[test]
+fn address_book_keeps_names_and_past_recipients_across_reopen() {
+    let (_dir, path, mut vault) = new_vault();
+    let alice = addr("0x1234567890abcdef1234567890abcdef12345678");
+    let shop = addr("0x00000000000000000000000000000000000000cc");
+    vault.save_contact(alice, "  Alice ").unwrap();
+    vault.note_recipient(shop, 100).unwrap();
+    vault.note_recipient(alice, 200).unwrap();
+    assert_eq!(
+        vault.save_contact(shop, " \n"),
+        Err(VaultError::InvalidName)
+    );
+    drop(vault);
+    let mut vault = Vault::open(&path).unwrap();
+    let contacts = vault.contacts().unwrap();
+    assert_eq!(contacts.len(), 2);
+    assert_eq!(contacts[0].name.as_deref(), Some("Alice"));
+    assert_eq!(contacts[0].last_sent_at, Some(200));
+    assert_eq!(
+        (contacts[1].address, contacts[1].name.clone()),
+        (shop, None)
+    );
+    let poison = addr("0x1234000000000000000000000000000000005678");
+    let check = harbor_core::contacts::check_recipient(poison, &contacts, &[]);
+    assert!(matches!(
+        &check.warnings[0],
+        harbor_core::contacts::RecipientWarning::LooksLike { known, .. } if *known == alice
+    ));
+    assert!(vault.remove_contact(shop).unwrap());
+    assert!(!vault.remove_contact(shop).unwrap());
+    assert_eq!(vault.contacts().unwrap().len(), 1);
 }

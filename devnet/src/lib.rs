@@ -152,6 +152,36 @@ fn tool(name: &str) -> Result<PathBuf, DevnetError> {
     }
 }
 
+/// Gives `to` (a hex address) `eth_wei` wei of ETH and `token_units` base units of the dev token
+/// on the dev chain described by `manifest` (for trying the wallet out; dev chains only).
+pub fn fund(
+    manifest: &Manifest,
+    to: &str,
+    eth_wei: &str,
+    token_units: &str,
+) -> Result<(), DevnetError> {
+    cast(&[
+        "rpc",
+        "--rpc-url",
+        &manifest.rpc_url,
+        "anvil_setBalance",
+        to,
+        eth_wei,
+    ])?;
+    cast(&[
+        "send",
+        "--rpc-url",
+        &manifest.rpc_url,
+        "--private-key",
+        DEV_DEPLOYER_KEY,
+        &manifest.dev_token,
+        "mint(address,uint256)",
+        to,
+        token_units,
+    ])
+    .map(drop)
+}
+
 /// A TCP port on 127.0.0.1 that is free right now.
 pub fn free_port() -> Result<u16, DevnetError> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| DevnetError::Command {

@@ -1,13 +1,12 @@
 //! Networks, balances and sending (sponsored or self-paid) with progress reported to the app.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use alloy_primitives::{Address, Bytes, U256};
-use harbor_core::aa::{AccountCall, AccountClient, GasPayer, SendOptions, SendProgress};
+use harbor_core::aa::{AccountCall, AccountClient, SendOptions, SendProgress};
 use harbor_core::chains::{Chain, NativeCurrency};
 use harbor_core::tokens;
-use harbor_core::vault::{ActivityEntry, ActivityStatus};
+use harbor_core::wallet::{SendRecord, send_recorded, sponsor_name};
 
 use crate::error::{HarborError, Result, parse_address};
 use crate::run;
@@ -167,12 +166,6 @@ pub struct SendReceipt {
     pub explorer_url: Option<String>,
 }
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 fn parse_wei(text: &str) -> Result<U256> {
     text.trim()
         .parse()
@@ -319,77 +312,23 @@ impl ChainClient {
                 sponsored,
                 ..SendOptions::default()
             };
-            let sender = account.address();
-            let activity_store = store.clone();
-            let pending_description = description.clone();
-            let chain_id = chain.chain_id;
+            let record = SendRecord {
+                chain_id: chain.chain_id,
+                description,
+                transfer: None,
+            };
             let progress = move |p: SendProgress| {
-                if let SendProgress::Submitted { user_op_hash } = &p
-                    && let Ok(mut v) = activity_store.lock()
-                {
-                    let _ = v.record_activity(&ActivityEntry {
-                        id: user_op_hash.to_string(),
-                        chain_id,
-                        account: sender,
-                        description: pending_description.clone(),
-                        status: ActivityStatus::Pending,
-                        transaction_hash: None,
-                        gas_cost_wei: None,
-                        sponsor: None,
-                        error: None,
-                        created_at: now(),
-                    });
-                }
                 if let Some(l) = &listener {
                     l.on_progress(p.into());
                 }
             };
-            let result = client
-                .send_calls(&account, &signer, &calls, &options, &progress)
-                .await;
-            let outcome = match result {
-                Ok(o) => o,
-                Err(e) => {
-                    if let (Some(hash), Ok(mut v)) = (failed_hash(&e), store.lock()) {
-                        let _ = v.record_activity(&ActivityEntry {
-                            id: hash,
-                            chain_id: chain.chain_id,
-                            account: sender,
-                            description,
-                            status: ActivityStatus::Failed,
-                            transaction_hash: None,
-                            gas_cost_wei: None,
-                            sponsor: None,
-                            error: Some(e.to_string()),
-                            created_at: now(),
-                        });
-                    }
-                    return Err(e.into());
-                }
-            };
-            let sponsor = match &outcome.paid_by {
-                GasPayer::Sponsor { name, .. } => {
-                    Some(name.clone().unwrap_or_else(|| "a sponsor".into()))
-                }
-                GasPayer::Account => None,
-            };
+            let outcome = send_recorded(
+                &store, &client, &account, &signer, &calls, &options, record, &progress,
+            )
+            .await?;
             let transaction_hash = outcome.transaction_hash.map(|h| h.to_string());
-            if let Ok(mut v) = store.lock() {
-                v.record_activity(&ActivityEntry {
-                    id: outcome.user_op_hash.to_string(),
-                    chain_id: chain.chain_id,
-                    account: sender,
-                    description,
-                    status: ActivityStatus::Confirmed,
-                    transaction_hash: transaction_hash.clone(),
-                    gas_cost_wei: Some(outcome.actual_gas_cost.to_string()),
-                    sponsor: sponsor.clone(),
-                    error: None,
-                    created_at: now(),
-                })?;
-            }
             Ok(SendReceipt {
-                account: sender.to_checksum(None),
+                account: outcome.sender.to_checksum(None),
                 user_op_hash: outcome.user_op_hash.to_string(),
                 explorer_url: transaction_hash
                     .as_deref()
@@ -397,20 +336,10 @@ impl ChainClient {
                 transaction_hash,
                 block_number: outcome.block_number,
                 gas_cost_wei: outcome.actual_gas_cost.to_string(),
-                sponsor,
+                sponsor: sponsor_name(&outcome.paid_by),
             })
         })
         .await
-    }
-}
-
-fn failed_hash(e: &harbor_core::aa::SendError) -> Option<String> {
-    match e {
-        harbor_core::aa::SendError::Reverted {
-            user_op_hash: Some(h),
-            ..
-        } => Some(h.to_string()),
-        _ => None,
     }
 }
 

@@ -167,7 +167,7 @@ pub(crate) fn python_tests() -> Result {
     result
 }
 
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
@@ -179,7 +179,7 @@ fn tempfile_dir() -> Result<PathBuf> {
 }
 
 /// Waits (up to 30 s) until `url` answers over plain HTTP.
-fn wait_for(url: &str) -> Result {
+pub(crate) fn wait_for(url: &str) -> Result {
     let address = url
         .trim_start_matches("http://")
         .split('/')

@@ -7,6 +7,7 @@
 mod bench;
 mod bindings;
 mod contracts;
+mod desktop;
 mod devnet;
 mod setup;
 
@@ -28,6 +29,12 @@ tasks:
   bindings [--test]   build harbor-mobile and generate its Kotlin, Swift and Python bindings;
                       --test also runs the Python suite (offline + live on a dev chain)
   mobile android|ios  native libraries for app projects (needs the NDK / Xcode)
+  desktop             the desktop app against a local dev chain and relay (started if not running)
+  desktop --bindings  regenerate the UI's TypeScript for the app's commands and events
+  desktop --test      the UI's component tests (Vitest)
+  desktop --e2e       end-to-end tests of the real app (tauri-driver, Xvfb, dev chain)
+  desktop --bundle    release build and Debian package, with sizes
+  fund ADDRESS        10 ETH and 1000 dev tokens for ADDRESS on the running dev chain
 ";
 
 /// A failed task step, with the message shown to the developer.
@@ -52,6 +59,8 @@ fn main() -> ExitCode {
         }),
         Some("mobile") => bindings::mobile(&args[1..]),
         Some("devnet") => devnet::devnet(&args[1..]),
+        Some("desktop") => setup::setup().and_then(|_| desktop::desktop(&args[1..])),
+        Some("fund") => desktop::fund(&args[1..]),
         Some("artifacts") => setup::setup()
             .and_then(|_| contracts::artifacts(args.get(1).is_some_and(|a| a == "--check"))),
         Some("demo") => {
@@ -146,6 +155,8 @@ fn test(args: &[String]) -> Result {
         5
     };
     let tools = setup::setup()?;
+    // The desktop crate embeds the built UI, so build it before anything compiles the workspace.
+    desktop::prepare()?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
     run(cargo().args([
         "clippy",
@@ -175,6 +186,8 @@ fn test(args: &[String]) -> Result {
     }
     run(cargo().args(["test", "--workspace", "--all-features", "--doc"]))?;
     bindings::python_tests()?;
+    desktop::desktop(&["--test".into()])?;
+    desktop::desktop(&["--e2e".into()])?;
     contracts::test()?;
     if fuzz_seconds > 0 {
         fuzz(&tools, fuzz_seconds)?;

@@ -42,7 +42,7 @@ fn write(path: &Path, content: &str) -> Result {
     std::fs::write(path, content).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-fn npm_packages(dir: &Path) -> Result {
+pub(crate) fn npm_packages(dir: &Path) -> Result {
     let lock = read(&dir.join("package-lock.json"))?;
     let stamp = dir.join("node_modules/.harbor-installed");
     if up_to_date(&stamp, &lock) {

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::SolCall;
 use serde::{Deserialize, Serialize};
 
@@ -20,8 +20,8 @@ use super::{
     cancel_call, guardian_changes,
 };
 use crate::aa::{
-    AccountCall, AccountClient, HarborAccount, IHarborAccount, SendOptions, SendOutcome,
-    SendProgress,
+    AccountCall, AccountClient, HARBOR_ACCOUNT_FACTORY, HarborAccount, IHarborAccount, SendOptions,
+    SendOutcome, SendProgress,
 };
 use crate::keys::Signer;
 use crate::rpc::NodeClient;
@@ -510,6 +510,30 @@ impl RecoveryClient {
                 progress,
             )
             .await?)
+    }
+
+    /// The Harbor account at `account` as it was created (initial owner and salt), from the
+    /// factory's `AccountCreated` log on the first configured chain that has it. A device that
+    /// recovered an account needs it to send: the address comes from the key that created it.
+    pub async fn locate_account(&self, account: Address) -> Result<HarborAccount, RecoveryError> {
+        let topic0 = keccak256("AccountCreated(address,address,uint256)");
+        for client in self.chains.values() {
+            let logs = client
+                .node()
+                .logs_with_topic(HARBOR_ACCOUNT_FACTORY, topic0, account.into_word())
+                .await?;
+            for log in logs {
+                let (Some(owner), Some(salt)) = (log.topics.get(2), log.data.get(..32)) else {
+                    continue;
+                };
+                let found =
+                    HarborAccount::new(Address::from_word(*owner), U256::from_be_slice(salt));
+                if found.address() == account {
+                    return Ok(found);
+                }
+            }
+        }
+        Err(RecoveryError::UnknownAccount { account })
     }
 
     /// The node of `chain_id`.

@@ -166,6 +166,26 @@ impl NodeClient {
             .await
     }
 
+    /// Logs of `address` with `topic0` and indexed first argument `topic1`, over the whole chain.
+    pub async fn logs_with_topic(
+        &self,
+        address: Address,
+        topic0: B256,
+        topic1: B256,
+    ) -> Result<Vec<Log>, RpcError> {
+        self.transport
+            .request(
+                "eth_getLogs",
+                json!([{
+                    "address": address,
+                    "topics": [topic0, topic1],
+                    "fromBlock": "0x0",
+                    "toBlock": "latest",
+                }]),
+            )
+            .await
+    }
+
     /// Suggested EIP-1559 fees from `eth_feeHistory` (falls back to `eth_gasPrice`).
     pub async fn fees(&self) -> Result<FeeEstimate, RpcError> {
         let history: Result<Value, RpcError> = self

@@ -244,6 +244,21 @@ pub struct ActivityEntry {
     pub error: Option<String>,
     /// Seconds since the Unix epoch.
     pub created_at: i64,
+    /// For a transfer: what was sent, so the list can describe it in the user's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<TransferSummary>,
+}
+
+/// The transfer an activity entry made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferSummary {
+    /// The recipient.
+    pub to: Address,
+    /// The amount as the user typed it ("12.5").
+    pub amount: String,
+    /// The coin or token ticker.
+    pub symbol: String,
 }
 
 /// An account (one address) of a wallet.
@@ -1045,6 +1060,63 @@ impl Vault {
         rows.map(|row| {
             serde_json::from_str(&row?)
                 .map_err(|_| VaultError::Corrupted("an activity entry does not parse".into()))
+        })
+        .collect()
+    }
+
+    /// Adds or renames an address-book entry.
+    pub fn save_contact(&mut self, address: Address, name: &str) -> Result<(), VaultError> {
+        let name = crate::contacts::clean_contact_name(name).ok_or(VaultError::InvalidName)?;
+        self.conn.execute(
+            "INSERT INTO contacts (address, name) VALUES (?1, ?2)
+             ON CONFLICT (address) DO UPDATE SET name = excluded.name",
+            params![address.to_string(), name],
+        )?;
+        Ok(())
+    }
+
+    /// Records that `address` was sent to at `at` (Unix seconds), keeping any name.
+    pub fn note_recipient(&mut self, address: Address, at: i64) -> Result<(), VaultError> {
+        self.conn.execute(
+            "INSERT INTO contacts (address, last_sent_at) VALUES (?1, ?2)
+             ON CONFLICT (address) DO UPDATE SET last_sent_at = excluded.last_sent_at",
+            params![address.to_string(), at],
+        )?;
+        Ok(())
+    }
+
+    /// Removes an address from the address book (and from the past recipients).
+    pub fn remove_contact(&mut self, address: Address) -> Result<bool, VaultError> {
+        let n = self.conn.execute(
+            "DELETE FROM contacts WHERE address = ?1",
+            params![address.to_string()],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// The address book: named contacts first (by name), then past recipients (newest first).
+    pub fn contacts(&self) -> Result<Vec<crate::contacts::Contact>, VaultError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT address, name, last_sent_at FROM contacts
+             ORDER BY name IS NULL, name, last_sent_at DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (address, name, last_sent_at) = row?;
+            let address = address
+                .parse()
+                .map_err(|_| VaultError::Corrupted("a contact address does not parse".into()))?;
+            Ok(crate::contacts::Contact {
+                address,
+                name,
+                last_sent_at,
+            })
         })
         .collect()
     }

@@ -60,6 +60,12 @@ const MIGRATIONS: &[&str] = &[
          created_at INTEGER NOT NULL
      ) STRICT;
      CREATE INDEX activity_by_account ON activity (account, created_at);",
+    // 4: the address book (named contacts and past recipients).
+    "CREATE TABLE contacts (
+         address      TEXT PRIMARY KEY NOT NULL,
+         name         TEXT,
+         last_sent_at INTEGER
+     ) STRICT;",
 ];
 
 /// The schema version this build writes.

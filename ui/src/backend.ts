@@ -1,0 +1,93 @@
+// The one interface the screens use. `TauriBackend` calls the Rust commands; `MemoryBackend`
+// (memoryBackend.ts) keeps everything in memory for component tests and browser previews.
+import type {
+  Account,
+  ActivityView,
+  AlertView,
+  AppStatus,
+  ChainBalances,
+  ChainView,
+  ContactView,
+  GuardianAdvice,
+  GuardianKindView,
+  GuardianSetView,
+  GuardianView,
+  InvitationReplyView,
+  NewWallet,
+  Receipt,
+  RecipientView,
+  RecoveryView,
+  RequestView,
+  SendRequest,
+  SendReview,
+  SendStage,
+  Settings,
+  UiError,
+} from "./generated/bindings";
+
+export type * from "./generated/bindings";
+
+/** What commands without a result resolve to. */
+export type Done = void | null;
+
+/** Called with each stage of a send while it runs. */
+export type OnStage = (stage: SendStage) => void;
+
+/** Everything the UI can ask the wallet engine. */
+export interface Backend {
+  status(): Promise<AppStatus>;
+  createVault(password: string): Promise<Done>;
+  unlock(password: string): Promise<Done>;
+  unlockWithKeyring(): Promise<Done>;
+  lock(): Promise<Done>;
+  setKeyringUnlock(enabled: boolean): Promise<Done>;
+  changePassword(oldPassword: string, newPassword: string): Promise<Done>;
+  saveSettings(settings: Settings): Promise<Settings>;
+  createWallet(name: string): Promise<NewWallet>;
+  importPhrase(name: string, phrase: string): Promise<NewWallet>;
+  importKey(name: string, key: string): Promise<NewWallet>;
+  revealPhrase(walletId: string, password: string): Promise<string[]>;
+  paperShares(walletId: string, password: string, threshold: number, count: number): Promise<string[]>;
+  restoreFromShares(name: string, shares: string[]): Promise<NewWallet>;
+  accounts(): Promise<Account[]>;
+  addAccount(walletId: string, name: string): Promise<Account>;
+  chains(): Promise<ChainView[]>;
+  saveChain(chain: ChainView): Promise<Done>;
+  removeChain(chainId: number): Promise<boolean>;
+  balances(account: string): Promise<ChainBalances[]>;
+  contacts(): Promise<ContactView[]>;
+  saveContact(address: string, name: string): Promise<Done>;
+  removeContact(address: string): Promise<boolean>;
+  checkRecipient(to: string): Promise<RecipientView>;
+  reviewSend(request: SendRequest): Promise<SendReview>;
+  send(request: SendRequest, onStage: OnStage): Promise<Receipt>;
+  activity(account: string): Promise<ActivityView[]>;
+  guardians(account: string): Promise<GuardianSetView[]>;
+  setGuardians(account: string, guardians: GuardianView[], threshold: number, onStage: OnStage): Promise<number>;
+  guardianAdvice(count: number, threshold: number): Promise<GuardianAdvice>;
+  createInvitation(account: string, ownerName: string, kind: GuardianKindView): Promise<string>;
+  acceptInvitation(link: string, account: string, name: string): Promise<string>;
+  readInvitationReply(link: string): Promise<InvitationReplyView>;
+  startRecovery(account: string, note: string): Promise<RecoveryView>;
+  recoveries(): Promise<RecoveryView[]>;
+  addApproval(id: string, link: string): Promise<RecoveryView>;
+  advanceRecovery(id: string, onStage: OnStage): Promise<RecoveryView>;
+  forgetRecovery(id: string): Promise<boolean>;
+  describeRequest(link: string): Promise<RequestView>;
+  approveRequest(link: string, account: string): Promise<string>;
+  alerts(account: string): Promise<AlertView[]>;
+  cancelRecovery(account: string, chainId: number, onStage: OnStage): Promise<Done>;
+  /** Subscribes to the wallet locking itself; returns the unsubscribe function. */
+  onLocked(listener: (idle: boolean) => void): () => void;
+}
+
+/** Whether a thrown value is an error from the backend. */
+export function isUiError(e: unknown): e is UiError {
+  return typeof e === "object" && e !== null && "kind" in e && "message" in e;
+}
+
+/** Turns anything thrown into a backend error (unknown failures become `internal`). */
+export function asUiError(e: unknown): UiError {
+  if (isUiError(e)) return e;
+  return { kind: "internal", message: e instanceof Error ? e.message : String(e), wordPositions: [] };
+}

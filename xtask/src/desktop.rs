@@ -1,0 +1,349 @@
+//! `cargo xtask desktop`: the desktop app against a local dev chain, its TypeScript bindings, its
+//! component and end-to-end tests, and its Linux bundle.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use harbor_devnet::{Devnet, Manifest};
+
+use crate::bindings::{free_port, wait_for};
+use crate::{Result, cache_dir, cargo, root, run};
+
+/// The tauri-driver release used for end-to-end tests (built from crates.io).
+const TAURI_DRIVER_VERSION: &str = "2.1.0";
+
+/// Debian packages the desktop app needs to build (WebKitGTK) and to be tested in a real window.
+const DEBIAN_PACKAGES: &[&str] = &[
+    "libwebkit2gtk-4.1-dev",
+    "librsvg2-dev",
+    "libxdo-dev",
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+];
+
+/// `cargo xtask desktop [--bindings | --test | --e2e | --bundle]`.
+pub(crate) fn desktop(args: &[String]) -> Result {
+    match args.first().map(String::as_str) {
+        None => run_app(),
+        Some("--bindings") => prepare().and_then(|()| export_bindings(&bindings_path())),
+        Some("--test") => prepare().and_then(|()| test()),
+        Some("--e2e") => prepare().and_then(|()| e2e()),
+        Some("--bundle") => prepare().and_then(|()| bundle()),
+        Some(other) => Err(format!(
+            "unknown desktop option {other:?} (use --bindings, --test, --e2e or --bundle)"
+        )),
+    }
+}
+
+/// Installs what the desktop build needs (Debian packages, the UI's npm packages) and builds
+/// the UI (Tauri embeds `ui/dist` into the app).
+pub(crate) fn prepare() -> Result {
+    system_packages()?;
+    crate::setup::npm_packages(&ui_dir())?;
+    run(Command::new("npm")
+        .current_dir(ui_dir())
+        .args(["run", "--silent", "build"]))
+}
+
+fn ui_dir() -> PathBuf {
+    root().join("ui")
+}
+
+fn bindings_path() -> PathBuf {
+    ui_dir().join("src/generated/bindings.ts")
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}
+
+fn system_packages() -> Result {
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| !installed(p))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !Path::new("/usr/bin/apt-get").exists() {
+        return Err(format!(
+            "the desktop app needs these system packages (Debian names): {}",
+            missing.join(" ")
+        ));
+    }
+    let root_user = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut command = if root_user {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        };
+        command.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        run(&mut command)
+    };
+    apt(&["update", "-qq"])?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend(missing);
+    apt(&args)
+}
+
+/// Builds the app (debug) and returns its executable.
+fn build_app() -> Result<PathBuf> {
+    run(cargo().args(["build", "-p", "harbor-desktop"]))?;
+    Ok(target_dir().join("debug/harbor-desktop"))
+}
+
+/// Writes the TypeScript of the app's commands and events to `path`.
+pub(crate) fn export_bindings(path: &Path) -> Result {
+    let app = build_app()?;
+    run(Command::new(app).arg("--export-bindings").arg(path))
+}
+
+/// Component tests (Vitest, both languages, in-memory backend) and the type check.
+fn test() -> Result {
+    run(Command::new("npm")
+        .current_dir(ui_dir())
+        .args(["run", "--silent", "test"]))
+}
+
+/// A dev chain and relay: the running ones (`cargo xtask devnet`) or new ones.
+struct Chain {
+    manifest: Manifest,
+    relay_url: String,
+    _devnet: Option<Devnet>,
+    relay: Option<Child>,
+}
+
+impl Drop for Chain {
+    fn drop(&mut self) {
+        if let Some(relay) = &mut self.relay {
+            let _ = relay.kill();
+            let _ = relay.wait();
+        }
+    }
+}
+
+fn responds(address: &str) -> bool {
+    std::net::TcpStream::connect(address).is_ok()
+}
+
+fn start_chain(reuse: bool) -> Result<Chain> {
+    let manifest_path = root().join(".devnet/31337.json");
+    if reuse
+        && responds("127.0.0.1:8545")
+        && responds("127.0.0.1:4337")
+        && let Ok(text) = std::fs::read_to_string(&manifest_path)
+        && let Ok(manifest) = serde_json::from_str::<Manifest>(&text)
+    {
+        eprintln!("xtask: using the dev chain and relay already running");
+        return Ok(Chain {
+            manifest,
+            relay_url: format!(
+                "http://127.0.0.1:4337/rpc/31337/{}",
+                crate::devnet::DEV_API_KEY
+            ),
+            _devnet: None,
+            relay: None,
+        });
+    }
+    let (port, relay_port) = if reuse && !responds("127.0.0.1:8545") && !responds("127.0.0.1:4337")
+    {
+        (8545, 4337)
+    } else {
+        (0, free_port()?)
+    };
+    let devnet = Devnet::start(31337, port).map_err(|e| e.to_string())?;
+    let manifest = devnet.manifest().clone();
+    if reuse {
+        devnet
+            .write_manifest(&manifest_path)
+            .map_err(|e| e.to_string())?;
+    }
+    let dir = root().join(format!(".devnet/relay-{relay_port}"));
+    let relay = crate::devnet::start_relay(std::slice::from_ref(&manifest), relay_port, &dir)?;
+    wait_for(&format!("http://127.0.0.1:{relay_port}/healthz"))?;
+    Ok(Chain {
+        manifest,
+        relay_url: format!(
+            "http://127.0.0.1:{relay_port}/rpc/31337/{}",
+            crate::devnet::DEV_API_KEY
+        ),
+        _devnet: Some(devnet),
+        relay: Some(relay),
+    })
+}
+
+/// The networks file the app reads from `HARBOR_DEV_CHAINS`.
+fn write_presets(chain: &Chain, path: &Path) -> Result {
+    let presets = serde_json::json!([{
+        "chainId": chain.manifest.chain_id,
+        "name": "Harbor Dev Chain",
+        "rpcUrl": chain.manifest.rpc_url,
+        "bundlerUrl": chain.relay_url,
+        "paymasterUrl": chain.relay_url,
+        "tokens": [chain.manifest.dev_token],
+    }]);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    }
+    std::fs::write(path, presets.to_string()).map_err(|e| e.to_string())
+}
+
+/// Builds the UI and the app, starts (or reuses) the dev chain and relay, runs the app.
+fn run_app() -> Result {
+    prepare()?;
+    let app = build_app()?;
+    let chain = start_chain(true)?;
+    let presets = root().join(".devnet/desktop-chains.json");
+    write_presets(&chain, &presets)?;
+    println!(
+        "Harbor desktop against the dev chain at {}",
+        chain.manifest.rpc_url
+    );
+    println!("Test coins for any address: cargo xtask fund 0x…");
+    let status = Command::new(app)
+        .env("HARBOR_DEV_CHAINS", &presets)
+        .status()
+        .map_err(|e| format!("cannot start the app: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the app exited with {status}"))
+    }
+}
+
+/// `cargo xtask fund ADDRESS`: 10 ETH and 1000 dev tokens on the running dev chain.
+pub(crate) fn fund(args: &[String]) -> Result {
+    let address = args.first().ok_or("usage: cargo xtask fund 0xADDRESS")?;
+    let text = std::fs::read_to_string(root().join(".devnet/31337.json")).map_err(
+        |_| "no dev chain is running: start `cargo xtask desktop` or `cargo xtask devnet`",
+    )?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    harbor_devnet::fund(&manifest, address, "0x8ac7230489e80000", "1000000000")
+        .map_err(|e| e.to_string())?;
+    println!("{address} now has 10 ETH and 1000 HDT on chain 31337");
+    Ok(())
+}
+
+/// Installs the pinned tauri-driver (WebDriver for Tauri apps) and returns its path.
+fn tauri_driver() -> Result<PathBuf> {
+    let install_root = cache_dir().join("tools");
+    let binary = install_root.join("bin/tauri-driver");
+    let stamp = install_root.join(".tauri-driver-version");
+    if binary.exists() && std::fs::read_to_string(&stamp).is_ok_and(|v| v == TAURI_DRIVER_VERSION) {
+        return Ok(binary);
+    }
+    run(cargo()
+        .args([
+            "install",
+            "tauri-driver",
+            "--locked",
+            "--version",
+            TAURI_DRIVER_VERSION,
+            "--root",
+        ])
+        .arg(&install_root))?;
+    std::fs::write(&stamp, TAURI_DRIVER_VERSION).map_err(|e| e.to_string())?;
+    Ok(binary)
+}
+
+/// Starts Xvfb on a free display; returns it and the display name.
+fn xvfb() -> Result<(Child, String)> {
+    for n in 90..120 {
+        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        {
+            continue;
+        }
+        let display = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .args([&display, "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start Xvfb: {e}"))?;
+        for _ in 0..100 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                return Ok((child, display));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        return Err("Xvfb did not start".into());
+    }
+    Err("no free X display between :90 and :119".into())
+}
+
+/// End to end on the real app (tauri-driver + WebKitWebDriver under Xvfb) against a fresh dev
+/// chain: onboarding, receive, sponsored sends, activity, guardians, a recovery on a second
+/// instance and the owner's cancel. Screenshots go to `target/desktop-e2e/`.
+fn e2e() -> Result {
+    let app = build_app()?;
+    let driver = tauri_driver()?;
+    let chain = start_chain(false)?;
+    let work = target_dir().join("desktop-e2e");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let presets = work.join("chains.json");
+    write_presets(&chain, &presets)?;
+    let (mut x, display) = xvfb()?;
+    let cast = root().join("tools/node_modules/.bin/cast");
+    let result = run(Command::new("node")
+        .current_dir(ui_dir())
+        .arg("e2e/run.mjs")
+        .env("DISPLAY", &display)
+        .env("HARBOR_APP", &app)
+        .env("HARBOR_TAURI_DRIVER", &driver)
+        .env("HARBOR_DEV_CHAINS", &presets)
+        .env("HARBOR_E2E_DIR", &work)
+        .env("HARBOR_RPC_URL", &chain.manifest.rpc_url)
+        .env("HARBOR_DEV_TOKEN", &chain.manifest.dev_token)
+        .env("HARBOR_CAST", &cast)
+        .env("HARBOR_DEV_KEY", harbor_devnet::DEV_DEPLOYER_KEY)
+        .env("HARBOR_LIGHT_KDF", "1")
+        .env("HARBOR_NO_KEYRING", "1"));
+    let _ = x.kill();
+    let _ = x.wait();
+    drop(chain);
+    result
+}
+
+/// Builds the release app and its Debian package; prints sizes.
+fn bundle() -> Result {
+    run(Command::new("npx")
+        .current_dir(ui_dir())
+        .args(["tauri", "build", "--bundles", "deb", "--config"])
+        .arg(root().join("desktop/tauri.conf.json"))
+        .env("TAURI_CLI_CONFIG_DEPTH", "0"))?;
+    let release = target_dir().join("release");
+    let binary = release.join("harbor-desktop");
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    println!("app binary: {:.1} MB", size(&binary) as f64 / 1e6);
+    let debs = release.join("bundle/deb");
+    for entry in std::fs::read_dir(&debs)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        println!(
+            "{}: {:.1} MB",
+            entry.file_name().to_string_lossy(),
+            size(&entry.path()) as f64 / 1e6
+        );
+    }
+    Ok(())
+}
