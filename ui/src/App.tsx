@@ -56,6 +56,8 @@ export function App({ backend, alertPollMs = 10000 }: { backend: Backend; alertP
 function Main({ status, refresh, alertPollMs }: { status: AppStatus; refresh: () => Promise<void>; alertPollMs: number }) {
   const { backend, t } = useEnv();
   const [screen, setScreen] = useState<Screen>("home");
+  // Choosing a screen in the menu always opens it fresh (even the one already shown).
+  const [visit, setVisit] = useState(0);
   const [accounts, setAccounts] = useState<Account[]>([]);
   const [selected, setSelected] = useState(0);
   const [error, setError] = useState<UiError | null>(null);
@@ -76,6 +78,7 @@ function Main({ status, refresh, alertPollMs }: { status: AppStatus; refresh: ()
   };
   const go = (s: Screen) => {
     setScreen(s);
+    setVisit((v) => v + 1);
     loadAccounts();
   };
   return (
@@ -100,7 +103,7 @@ function Main({ status, refresh, alertPollMs }: { status: AppStatus; refresh: ()
           {t("nav.lock")}
         </button>
       </nav>
-      <main>
+      <main key={visit}>
         <ErrorBox error={error} />
         {account && <AlertBanner account={account} pollMs={alertPollMs} />}
         {!account && screen !== "settings" && screen !== "recovery" ? (

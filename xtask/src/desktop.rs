@@ -325,11 +325,12 @@ fn e2e() -> Result {
 
 /// Builds the release app and its Debian package; prints sizes.
 fn bundle() -> Result {
-    run(Command::new("npx")
-        .current_dir(ui_dir())
-        .args(["tauri", "build", "--bundles", "deb", "--config"])
-        .arg(root().join("desktop/tauri.conf.json"))
-        .env("TAURI_CLI_CONFIG_DEPTH", "0"))?;
+    // The Tauri CLI finds desktop/tauri.conf.json from the repository root. AppImage needs
+    // linuxdeploy from GitHub, which this machine cannot reach; `--bundles appimage` works where
+    // it can.
+    run(Command::new(ui_dir().join("node_modules/.bin/tauri"))
+        .current_dir(root())
+        .args(["build", "--bundles", "deb"]))?;
     let release = target_dir().join("release");
     let binary = release.join("harbor-desktop");
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
