@@ -408,7 +408,7 @@ fn foreign_and_newer_files_are_refused() {
         Vault::open(&path).unwrap_err(),
         VaultError::TooNew {
             found: 99,
-            supported: 3
+            supported: 4,
         }
     );
 }
@@ -617,7 +617,7 @@ fn version_1_vaults_are_migrated_without_losing_wallets() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TABLE guardians; DROP TABLE recoveries; DROP TABLE activity; \
-             PRAGMA user_version = 1;",
+             DROP TABLE contacts; PRAGMA user_version = 1;",
         )
         .unwrap();
     }
@@ -626,6 +626,7 @@ fn version_1_vaults_are_migrated_without_losing_wallets() {
     assert_eq!(vault.wallet(&id).unwrap().name, "Main");
     assert!(vault.recoveries().unwrap().is_empty());
     assert!(vault.guardians(Address::ZERO).unwrap().is_empty());
+    assert!(vault.contacts().unwrap().is_empty());
 }
 
 #[test]

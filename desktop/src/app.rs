@@ -109,11 +109,26 @@ impl App {
             last_used: Mutex::new(Instant::now()),
             located: Mutex::new(HashMap::new()),
         };
-        if app.vault_path().exists() {
-            let vault = Vault::open(&app.vault_path())?;
-            *lock(&app.vault) = Some(Arc::new(Mutex::new(vault)));
+        if let Some(problem) = app.ensure_open() {
+            tracing::warn!(%problem, "the wallet file could not be opened at start");
         }
         Ok(app)
+    }
+
+    /// Opens the wallet file if it exists and is not open yet; the reason when it cannot be
+    /// (for example another Harbor window has it open), so the UI can say so and retry.
+    fn ensure_open(&self) -> Option<UiError> {
+        let mut slot = lock(&self.vault);
+        if slot.is_some() || !self.vault_path().exists() {
+            return None;
+        }
+        match Vault::open(&self.vault_path()) {
+            Ok(vault) => {
+                *slot = Some(Arc::new(Mutex::new(vault)));
+                None
+            }
+            Err(e) => Some(e.into()),
+        }
     }
 
     fn vault_path(&self) -> PathBuf {
@@ -166,14 +181,16 @@ impl App {
 
     /// What the first screen should be.
     pub fn status(&self) -> AppStatus {
+        let problem = self.ensure_open();
         let (has_vault, unlocked, keyring_unlock) = match self.shared() {
             Ok(shared) => {
                 let v = lock(&shared);
                 (true, v.is_unlocked(), v.keyring_enabled().unwrap_or(false))
             }
-            Err(_) => (false, false, false),
+            Err(_) => (self.vault_path().exists(), false, false),
         };
         AppStatus {
+            problem,
             has_vault,
             unlocked,
             keyring_unlock,

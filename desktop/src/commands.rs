@@ -1,5 +1,6 @@
 //! The Tauri commands: one-line adapters from the UI to [`App`]. Their TypeScript is generated
-//! (`ui/src/generated/bindings.ts`).
+//! (`ui/src/generated/bindings.ts`). Every command the user triggers postpones auto-lock; the
+//! background polls (`status`, `alerts`) do not.
 
 use std::sync::Arc;
 
@@ -48,6 +49,7 @@ pub fn status(app: AppState<'_>) -> AppStatus {
 #[tauri::command]
 #[specta::specta]
 pub async fn create_vault(app: AppState<'_>, password: String) -> UiResult<()> {
+    app.touch();
     let password = Zeroizing::new(password);
     blocking(&app, move |a| a.create_vault(&password)).await
 }
@@ -56,6 +58,7 @@ pub async fn create_vault(app: AppState<'_>, password: String) -> UiResult<()> {
 #[tauri::command]
 #[specta::specta]
 pub async fn unlock(app: AppState<'_>, password: String) -> UiResult<()> {
+    app.touch();
     let password = Zeroizing::new(password);
     blocking(&app, move |a| a.unlock(&password)).await
 }
@@ -64,6 +67,7 @@ pub async fn unlock(app: AppState<'_>, password: String) -> UiResult<()> {
 #[tauri::command]
 #[specta::specta]
 pub async fn unlock_with_keyring(app: AppState<'_>) -> UiResult<()> {
+    app.touch();
     blocking(&app, App::unlock_with_keyring).await
 }
 
@@ -80,6 +84,7 @@ pub fn lock(app: AppState<'_>, handle: AppHandle) -> UiResult<()> {
 #[tauri::command]
 #[specta::specta]
 pub async fn set_keyring_unlock(app: AppState<'_>, enabled: bool) -> UiResult<()> {
+    app.touch();
     blocking(&app, move |a| a.set_keyring_unlock(enabled)).await
 }
 
@@ -91,6 +96,7 @@ pub async fn change_password(
     old_password: String,
     new_password: String,
 ) -> UiResult<()> {
+    app.touch();
     let (old, new) = (Zeroizing::new(old_password), Zeroizing::new(new_password));
     blocking(&app, move |a| a.change_password(&old, &new)).await
 }
@@ -99,6 +105,7 @@ pub async fn change_password(
 #[tauri::command]
 #[specta::specta]
 pub fn save_settings(app: AppState<'_>, settings: Settings) -> UiResult<Settings> {
+    app.touch();
     app.save_settings(settings)
 }
 
@@ -106,6 +113,7 @@ pub fn save_settings(app: AppState<'_>, settings: Settings) -> UiResult<Settings
 #[tauri::command]
 #[specta::specta]
 pub async fn create_wallet(app: AppState<'_>, name: String) -> UiResult<NewWallet> {
+    app.touch();
     blocking(&app, move |a| a.create_wallet(&name)).await
 }
 
@@ -113,6 +121,7 @@ pub async fn create_wallet(app: AppState<'_>, name: String) -> UiResult<NewWalle
 #[tauri::command]
 #[specta::specta]
 pub async fn import_phrase(app: AppState<'_>, name: String, phrase: String) -> UiResult<NewWallet> {
+    app.touch();
     let phrase = Zeroizing::new(phrase);
     blocking(&app, move |a| a.import_phrase(&name, &phrase)).await
 }
@@ -121,6 +130,7 @@ pub async fn import_phrase(app: AppState<'_>, name: String, phrase: String) -> U
 #[tauri::command]
 #[specta::specta]
 pub async fn import_key(app: AppState<'_>, name: String, key: String) -> UiResult<NewWallet> {
+    app.touch();
     let key = Zeroizing::new(key);
     blocking(&app, move |a| a.import_key(&name, &key)).await
 }
@@ -133,6 +143,7 @@ pub async fn reveal_phrase(
     wallet_id: String,
     password: String,
 ) -> UiResult<Vec<String>> {
+    app.touch();
     let password = Zeroizing::new(password);
     blocking(&app, move |a| a.reveal_phrase(&wallet_id, &password)).await
 }
@@ -147,6 +158,7 @@ pub async fn paper_shares(
     threshold: u8,
     count: u8,
 ) -> UiResult<Vec<String>> {
+    app.touch();
     let password = Zeroizing::new(password);
     blocking(&app, move |a| {
         a.paper_shares(&wallet_id, &password, threshold, count)
@@ -162,6 +174,7 @@ pub async fn restore_from_shares(
     name: String,
     shares: Vec<String>,
 ) -> UiResult<NewWallet> {
+    app.touch();
     blocking(&app, move |a| a.restore_from_shares(&name, &shares)).await
 }
 
@@ -169,6 +182,7 @@ pub async fn restore_from_shares(
 #[tauri::command]
 #[specta::specta]
 pub fn accounts(app: AppState<'_>) -> UiResult<Vec<Account>> {
+    app.touch();
     app.accounts()
 }
 
@@ -176,6 +190,7 @@ pub fn accounts(app: AppState<'_>) -> UiResult<Vec<Account>> {
 #[tauri::command]
 #[specta::specta]
 pub fn add_account(app: AppState<'_>, wallet_id: String, name: String) -> UiResult<Account> {
+    app.touch();
     app.add_account(&wallet_id, &name)
 }
 
@@ -183,6 +198,7 @@ pub fn add_account(app: AppState<'_>, wallet_id: String, name: String) -> UiResu
 #[tauri::command]
 #[specta::specta]
 pub fn chains(app: AppState<'_>) -> UiResult<Vec<ChainView>> {
+    app.touch();
     app.chains()
 }
 
@@ -190,6 +206,7 @@ pub fn chains(app: AppState<'_>) -> UiResult<Vec<ChainView>> {
 #[tauri::command]
 #[specta::specta]
 pub fn save_chain(app: AppState<'_>, chain: ChainView) -> UiResult<()> {
+    app.touch();
     app.save_chain(chain)
 }
 
@@ -197,6 +214,7 @@ pub fn save_chain(app: AppState<'_>, chain: ChainView) -> UiResult<()> {
 #[tauri::command]
 #[specta::specta]
 pub fn remove_chain(app: AppState<'_>, chain_id: u64) -> UiResult<bool> {
+    app.touch();
     app.remove_chain(chain_id)
 }
 
@@ -204,6 +222,7 @@ pub fn remove_chain(app: AppState<'_>, chain_id: u64) -> UiResult<bool> {
 #[tauri::command]
 #[specta::specta]
 pub async fn balances(app: AppState<'_>, account: String) -> UiResult<Vec<ChainBalances>> {
+    app.touch();
     app.balances(&account).await
 }
 
@@ -211,6 +230,7 @@ pub async fn balances(app: AppState<'_>, account: String) -> UiResult<Vec<ChainB
 #[tauri::command]
 #[specta::specta]
 pub fn contacts(app: AppState<'_>) -> UiResult<Vec<ContactView>> {
+    app.touch();
     app.contacts()
 }
 
@@ -218,6 +238,7 @@ pub fn contacts(app: AppState<'_>) -> UiResult<Vec<ContactView>> {
 #[tauri::command]
 #[specta::specta]
 pub fn save_contact(app: AppState<'_>, address: String, name: String) -> UiResult<()> {
+    app.touch();
     app.save_contact(&address, &name)
 }
 
@@ -225,6 +246,7 @@ pub fn save_contact(app: AppState<'_>, address: String, name: String) -> UiResul
 #[tauri::command]
 #[specta::specta]
 pub fn remove_contact(app: AppState<'_>, address: String) -> UiResult<bool> {
+    app.touch();
     app.remove_contact(&address)
 }
 
@@ -232,6 +254,7 @@ pub fn remove_contact(app: AppState<'_>, address: String) -> UiResult<bool> {
 #[tauri::command]
 #[specta::specta]
 pub fn check_recipient(app: AppState<'_>, to: String) -> UiResult<RecipientView> {
+    app.touch();
     app.check_recipient(&to)
 }
 
@@ -239,6 +262,7 @@ pub fn check_recipient(app: AppState<'_>, to: String) -> UiResult<RecipientView>
 #[tauri::command]
 #[specta::specta]
 pub async fn review_send(app: AppState<'_>, request: SendRequest) -> UiResult<SendReview> {
+    app.touch();
     app.review_send(&request).await
 }
 
@@ -251,6 +275,7 @@ pub async fn send(
     request: SendRequest,
     send_id: String,
 ) -> UiResult<Receipt> {
+    app.touch();
     app.send(&request, &emitter(handle, send_id)).await
 }
 
@@ -258,6 +283,7 @@ pub async fn send(
 #[tauri::command]
 #[specta::specta]
 pub fn activity(app: AppState<'_>, account: String) -> UiResult<Vec<ActivityView>> {
+    app.touch();
     app.activity(&account)
 }
 
@@ -265,6 +291,7 @@ pub fn activity(app: AppState<'_>, account: String) -> UiResult<Vec<ActivityView
 #[tauri::command]
 #[specta::specta]
 pub async fn guardians(app: AppState<'_>, account: String) -> UiResult<Vec<GuardianSetView>> {
+    app.touch();
     app.guardians(&account).await
 }
 
@@ -279,6 +306,7 @@ pub async fn set_guardians(
     threshold: u32,
     send_id: String,
 ) -> UiResult<u32> {
+    app.touch();
     app.set_guardians(&account, &guardians, threshold, &emitter(handle, send_id))
         .await
 }
@@ -299,6 +327,7 @@ pub fn create_invitation(
     owner_name: String,
     kind: GuardianKindView,
 ) -> UiResult<String> {
+    app.touch();
     app.create_invitation(&account, &owner_name, kind)
 }
 
@@ -311,6 +340,7 @@ pub async fn accept_invitation(
     account: String,
     name: String,
 ) -> UiResult<String> {
+    app.touch();
     app.accept_invitation(&link, &account, &name).await
 }
 
@@ -329,6 +359,7 @@ pub async fn start_recovery(
     account: String,
     note: String,
 ) -> UiResult<RecoveryView> {
+    app.touch();
     app.start_recovery(&account, &note).await
 }
 
@@ -336,6 +367,7 @@ pub async fn start_recovery(
 #[tauri::command]
 #[specta::specta]
 pub fn recoveries(app: AppState<'_>) -> UiResult<Vec<RecoveryView>> {
+    app.touch();
     app.recoveries()
 }
 
@@ -343,6 +375,7 @@ pub fn recoveries(app: AppState<'_>) -> UiResult<Vec<RecoveryView>> {
 #[tauri::command]
 #[specta::specta]
 pub async fn add_approval(app: AppState<'_>, id: String, link: String) -> UiResult<RecoveryView> {
+    app.touch();
     app.add_approval(&id, &link).await
 }
 
@@ -355,6 +388,7 @@ pub async fn advance_recovery(
     id: String,
     send_id: String,
 ) -> UiResult<RecoveryView> {
+    app.touch();
     app.advance_recovery(&id, &emitter(handle, send_id)).await
 }
 
@@ -362,6 +396,7 @@ pub async fn advance_recovery(
 #[tauri::command]
 #[specta::specta]
 pub fn forget_recovery(app: AppState<'_>, id: String) -> UiResult<bool> {
+    app.touch();
     app.forget_recovery(&id)
 }
 
@@ -369,6 +404,7 @@ pub fn forget_recovery(app: AppState<'_>, id: String) -> UiResult<bool> {
 #[tauri::command]
 #[specta::specta]
 pub fn describe_request(app: AppState<'_>, link: String) -> UiResult<RequestView> {
+    app.touch();
     app.describe_request(&link)
 }
 
@@ -376,6 +412,7 @@ pub fn describe_request(app: AppState<'_>, link: String) -> UiResult<RequestView
 #[tauri::command]
 #[specta::specta]
 pub async fn approve_request(app: AppState<'_>, link: String, account: String) -> UiResult<String> {
+    app.touch();
     app.approve_request(&link, &account).await
 }
 
@@ -396,6 +433,7 @@ pub async fn cancel_recovery(
     chain_id: u64,
     send_id: String,
 ) -> UiResult<()> {
+    app.touch();
     app.cancel_recovery(&account, chain_id, &emitter(handle, send_id))
         .await
 }

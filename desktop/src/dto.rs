@@ -7,6 +7,8 @@ use specta::Type;
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AppStatus {
+    /// Why the wallet file cannot be used right now (it is open elsewhere, damaged …).
+    pub problem: Option<crate::error::UiError>,
     /// A wallet file exists on this computer.
     pub has_vault: bool,
     /// It is unlocked.

@@ -42,6 +42,8 @@ export function App({ backend, alertPollMs = 10000 }: { backend: Backend; alertP
       {error && <ErrorBox error={error} />}
       {!status ? (
         <p className="loading">…</p>
+      ) : status.problem ? (
+        <Problem error={status.problem} onRetry={refresh} />
       ) : !status.hasVault ? (
         <Onboarding onDone={refresh} />
       ) : !status.unlocked ? (
@@ -94,6 +96,23 @@ function Main({ status, refresh, alertPollMs }: { status: AppStatus; refresh: ()
             ))}
           </select>
         )}
+        {account?.hasPhrase && !account.recovered && (
+          <button
+            type="button"
+            className="small"
+            onClick={async () => {
+              try {
+                await backend.addAccount(account.walletId, t("nav.accountName", { n: accounts.length + 1 }));
+                await loadAccounts();
+                setSelected(accounts.length);
+              } catch (e) {
+                setError(asUiError(e));
+              }
+            }}
+          >
+            {t("nav.addAccount")}
+          </button>
+        )}
         {SCREENS.map((s) => (
           <button key={s} type="button" className={s === screen ? "active" : ""} aria-current={s === screen ? "page" : undefined} onClick={() => go(s)}>
             {t(`nav.${s}` as Key)}
@@ -125,6 +144,20 @@ function Main({ status, refresh, alertPollMs }: { status: AppStatus; refresh: ()
         )}
       </main>
     </div>
+  );
+}
+
+/** The wallet file cannot be used (open in another window, damaged …): say why, offer a retry. */
+function Problem({ error, onRetry }: { error: UiError; onRetry: () => void }) {
+  const { t } = useEnv();
+  return (
+    <section className="onboarding">
+      <h1>{t("problem.title")}</h1>
+      <ErrorBox error={error} />
+      <button type="button" className="primary" onClick={onRetry}>
+        {t("problem.retry")}
+      </button>
+    </section>
   );
 }
 

@@ -16,6 +16,8 @@ const en = {
 
   "nav.label": "Main menu",
   "nav.account": "Account",
+  "nav.addAccount": "+ Add an account",
+  "nav.accountName": "Account {n}",
   "nav.home": "Home",
   "nav.send": "Send",
   "nav.receive": "Receive",
@@ -73,6 +75,8 @@ const en = {
   "restoreShares.label": "Shares",
   "restoreShares.submit": "Restore",
 
+  "problem.title": "Harbor cannot open your wallet",
+  "problem.retry": "Try again",
   "unlock.title": "Unlock Harbor",
   "unlock.submit": "Unlock",
   "unlock.busy": "Unlocking…",
@@ -299,6 +303,8 @@ const zhHans: Dictionary = {
 
   "nav.label": "主菜单",
   "nav.account": "账户",
+  "nav.addAccount": "+ 添加账户",
+  "nav.accountName": "账户 {n}",
   "nav.home": "首页",
   "nav.send": "发送",
   "nav.receive": "接收",
@@ -356,6 +362,8 @@ const zhHans: Dictionary = {
   "restoreShares.label": "分片",
   "restoreShares.submit": "恢复",
 
+  "problem.title": "Harbor 无法打开你的钱包",
+  "problem.retry": "重试",
   "unlock.title": "解锁 Harbor",
   "unlock.submit": "解锁",
   "unlock.busy": "正在解锁…",
@@ -579,6 +587,8 @@ const zhHant: Dictionary = {
 
   "nav.label": "主選單",
   "nav.account": "帳戶",
+  "nav.addAccount": "+ 新增帳戶",
+  "nav.accountName": "帳戶 {n}",
   "nav.home": "首頁",
   "nav.send": "傳送",
   "nav.receive": "接收",
@@ -636,6 +646,8 @@ const zhHant: Dictionary = {
   "restoreShares.label": "分片",
   "restoreShares.submit": "復原",
 
+  "problem.title": "Harbor 無法開啟你的錢包",
+  "problem.retry": "重試",
   "unlock.title": "解鎖 Harbor",
   "unlock.submit": "解鎖",
   "unlock.busy": "正在解鎖…",

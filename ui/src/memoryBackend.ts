@@ -53,6 +53,8 @@ export class MemoryBackend implements Backend {
   threshold = 0;
   recoveryList: RecoveryView[] = [];
   pendingAlert: AlertView | null = null;
+  /** Why the wallet file cannot be opened, when it cannot (tests of the problem screen). */
+  problem: UiError | null = null;
   /** When set, reading the chain fails like an unreachable node (tests of failure states). */
   offline = false;
   /** Error to throw from the next `send` (tests of failure states). */
@@ -90,6 +92,7 @@ export class MemoryBackend implements Backend {
 
   async status() {
     return {
+      problem: this.problem,
       hasVault: this.password !== null,
       unlocked: this.unlocked,
       keyringUnlock: this.keyring,
@@ -170,7 +173,9 @@ export class MemoryBackend implements Backend {
   }
   async addAccount(walletId: string, name: string) {
     this.need();
-    const a = { ...this.accountList.find((x) => x.walletId === walletId)!, name, index: 1 };
+    const base = this.accountList.find((x) => x.walletId === walletId)!;
+    const index = this.accountList.filter((x) => x.walletId === walletId).length;
+    const a = { ...base, name, index, address: hexAddress(0xc000 + this.accountList.length), owner: hexAddress(0xd000 + this.accountList.length) };
     this.accountList.push(a);
     return a;
   }

@@ -84,3 +84,15 @@ describe("unlock", () => {
     expect(await screen.findByRole("button", { name: tr("en", "unlock.submit") })).toBeTruthy();
   });
 });
+
+describe("a wallet file that cannot be opened", () => {
+  it("says why and retries", async () => {
+    const backend = new MemoryBackend({ wallet: true });
+    backend.problem = { kind: "storage", message: "the wallet file is open in another Harbor window or process", wordPositions: [] };
+    const { user } = renderApp(backend);
+    expect((await screen.findByRole("alert")).textContent).toContain(tr("en", "error.storage.next"));
+    backend.problem = null;
+    await user.click(screen.getByRole("button", { name: tr("en", "problem.retry") }));
+    expect(await screen.findByTestId("home-address")).toBeTruthy();
+  });
+});

@@ -36,6 +36,17 @@ describe("home and receive", () => {
   });
 });
 
+describe("accounts", () => {
+  it("adds a second account and switches to it", async () => {
+    const backend = new MemoryBackend({ wallet: true });
+    const { user } = renderApp(backend);
+    await user.click(await screen.findByRole("button", { name: tr("en", "nav.addAccount") }));
+    const picker = await screen.findByLabelText(tr("en", "nav.account"));
+    expect(within(picker).getAllByRole("option")).toHaveLength(2);
+    expect(await screen.findByRole("heading", { name: "Account 2" })).toBeTruthy();
+  });
+});
+
 describe("send", () => {
   it("reviews in plain words, shows who pays gas, goes through the stages and records activity", async () => {
     const backend = new MemoryBackend({ wallet: true });

@@ -153,17 +153,13 @@ impl NodeClient {
         from_block: u64,
         to_block: u64,
     ) -> Result<Vec<Log>, RpcError> {
-        self.transport
-            .request(
-                "eth_getLogs",
-                json!([{
-                    "address": address,
-                    "topics": [topic0],
-                    "fromBlock": format!("{from_block:#x}"),
-                    "toBlock": format!("{to_block:#x}"),
-                }]),
-            )
-            .await
+        self.get_logs(json!({
+            "address": address,
+            "topics": [topic0],
+            "fromBlock": format!("{from_block:#x}"),
+            "toBlock": format!("{to_block:#x}"),
+        }))
+        .await
     }
 
     /// Logs of `address` with `topic0` and indexed first argument `topic1`, over the whole chain.
@@ -173,17 +169,17 @@ impl NodeClient {
         topic0: B256,
         topic1: B256,
     ) -> Result<Vec<Log>, RpcError> {
-        self.transport
-            .request(
-                "eth_getLogs",
-                json!([{
-                    "address": address,
-                    "topics": [topic0, topic1],
-                    "fromBlock": "0x0",
-                    "toBlock": "latest",
-                }]),
-            )
-            .await
+        self.get_logs(json!({
+            "address": address,
+            "topics": [topic0, topic1],
+            "fromBlock": "0x0",
+            "toBlock": "latest",
+        }))
+        .await
+    }
+
+    async fn get_logs(&self, filter: Value) -> Result<Vec<Log>, RpcError> {
+        self.transport.request("eth_getLogs", json!([filter])).await
     }
 
     /// Suggested EIP-1559 fees from `eth_feeHistory` (falls back to `eth_gasPrice`).

@@ -182,6 +182,8 @@ export type Amount = {
 
 /**  The app's state at a glance: what the first screen should be. */
 export type AppStatus = {
+	/**  Why the wallet file cannot be used right now (it is open elsewhere, damaged …). */
+	problem: UiError | null,
 	/**  A wallet file exists on this computer. */
 	hasVault: boolean,
 	/**  It is unlocked. */
