@@ -368,9 +368,19 @@ async fn lost_device_recovered_with_two_guardians_on_two_chains() {
         }
     )));
 
+    // The new device finds how the account was created (it only knew its address), so it can
+    // send from it; a stranger's address is not found.
+    let located = device.locate_account(account.address()).await.unwrap();
+    assert_eq!(located, account);
+    let stranger = LocalSigner::random().unwrap().address();
+    assert!(matches!(
+        device.locate_account(stranger).await,
+        Err(RecoveryError::UnknownAccount { .. })
+    ));
+
     // The new key controls the funds; the old one no longer can.
     for d in devnets {
-        pay(&harness, d, &account, &new_key).await.unwrap();
+        pay(&harness, d, &located, &new_key).await.unwrap();
         let err = pay(&harness, d, &account, &old_key).await.unwrap_err();
         assert!(
             err.to_string().to_lowercase().contains("signature"),

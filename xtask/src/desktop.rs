@@ -237,7 +237,7 @@ pub(crate) fn fund(args: &[String]) -> Result {
     let manifest: Manifest = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     harbor_devnet::fund(&manifest, address, "0x8ac7230489e80000", "1000000000")
         .map_err(|e| e.to_string())?;
-    println!("{address} now has 10 ETH and 1000 HDT on chain 31337");
+    println!("{address} now has 10 ETH and 1000 HDD on chain 31337");
     Ok(())
 }
 
