@@ -390,7 +390,6 @@ impl App {
                 {
                     a.address = checksum(s.request.account);
                     a.recovered = true;
-                    a.name = format!("{} (recovered)", a.name);
                     out.push(a);
                 }
             }

@@ -91,7 +91,7 @@ function Main({ status, refresh, alertPollMs }: { status: AppStatus; refresh: ()
           <select aria-label={t("nav.account")} value={selected} onChange={(e) => setSelected(Number(e.target.value))}>
             {accounts.map((a, i) => (
               <option key={a.address + i} value={i}>
-                {a.name}
+                {a.recovered ? t("account.recovered", { name: a.name }) : a.name}
               </option>
             ))}
           </select>

@@ -43,7 +43,7 @@ export function Home({ account, onNavigate }: { account: Account; onNavigate: (s
   }, [backend, account.address]);
   return (
     <section>
-      <h1>{account.name}</h1>
+      <h1>{account.recovered ? t("account.recovered", { name: account.name }) : account.name}</h1>
       <div className="card address-card">
         <div>
           <h2>{t("home.address")}</h2>
