@@ -1,7 +1,9 @@
 //! Tauri's build step: embeds the configuration and capabilities, checks the UI bundle exists.
 
 fn main() {
-    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist/index.html");
+    // Read at run time: a build script compiled in another clone must not look at that clone.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let dist = std::path::Path::new(&manifest_dir).join("../ui/dist/index.html");
     println!("cargo:rerun-if-changed={}", dist.display());
     if !dist.exists() {
         println!(

@@ -30,7 +30,9 @@ struct Oracle {
 }
 
 fn tools_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools")
+    harbor_devnet::repo_root()
+        .expect("inside the Harbor checkout")
+        .join("tools")
 }
 
 impl Oracle {

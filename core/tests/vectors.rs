@@ -6,7 +6,8 @@ use harbor_core::keys::{DerivationPath, HdRoot, Language, Mnemonic};
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
-    let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo");
+    let path = format!("{dir}/tests/vectors/{name}");
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 

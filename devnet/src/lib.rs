@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+mod root;
+pub use root::{find_root_from, repo_root};
+
 /// The deterministic deployment proxy (pre-deployed on anvil and most chains).
 pub const DETERMINISTIC_DEPLOYER: &str = "0x4e59b44847b379578588920ca78fbf26c0b4956c";
 /// The canonical EntryPoint v0.7 address.
@@ -68,6 +71,9 @@ pub enum DevnetError {
         /// Where it should be.
         address: String,
     },
+    /// The current directory is not inside a Harbor checkout.
+    #[error("not inside a Harbor checkout: run this from the repository (or a folder in it)")]
+    NoCheckout,
     /// A file could not be read or written.
     #[error("{path}: {message}")]
     Io {
@@ -111,13 +117,6 @@ pub struct Devnet {
     manifest: Manifest,
 }
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
-
 /// The Foundry binary `name`: the platform package's executable itself (the `.bin` entry is a
 /// Node wrapper, and killing the wrapper would leave the real process running).
 fn tool(name: &str) -> Result<PathBuf, DevnetError> {
@@ -136,7 +135,7 @@ fn tool(name: &str) -> Result<PathBuf, DevnetError> {
     } else {
         name.to_owned()
     };
-    let native = repo_root()
+    let native = repo_root()?
         .join("tools/node_modules/@foundry-rs")
         .join(format!("{name}-{os}-{arch}"))
         .join("bin")
@@ -144,7 +143,7 @@ fn tool(name: &str) -> Result<PathBuf, DevnetError> {
     if native.exists() {
         return Ok(native);
     }
-    let path = repo_root().join("tools/node_modules/.bin").join(name);
+    let path = repo_root()?.join("tools/node_modules/.bin").join(name);
     if path.exists() {
         Ok(path)
     } else {
@@ -322,7 +321,7 @@ impl Devnet {
     }
 
     fn deploy_all(&mut self) -> Result<(), DevnetError> {
-        let root = repo_root();
+        let root = repo_root()?;
         let rpc = self.manifest.rpc_url.clone();
         let entry_point_code = bytecode(&root.join(
             "contracts/node_modules/@account-abstraction/contracts/artifacts/EntryPoint.json",

@@ -20,7 +20,9 @@ use serde_json::Value;
 use common::*;
 
 fn tools() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools")
+    harbor_devnet::repo_root()
+        .expect("inside the Harbor checkout")
+        .join("tools")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

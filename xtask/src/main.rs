@@ -11,8 +11,9 @@ mod desktop;
 mod devnet;
 mod setup;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
+use std::sync::OnceLock;
 
 const USAGE: &str = "\
 usage: cargo xtask <task> [options]
@@ -35,6 +36,7 @@ tasks:
   desktop --e2e       end-to-end tests of the real app (tauri-driver, Xvfb, dev chain)
   desktop --bundle    release build and Debian package, with sizes
   fund ADDRESS        10 ETH and 1000 dev tokens for ADDRESS on the running dev chain
+  root                print the repository root every task works in (found at run time)
 ";
 
 /// A failed task step, with the message shown to the developer.
@@ -42,7 +44,23 @@ type Result<T = ()> = std::result::Result<T, String>;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // The checkout is found from the current directory at run time, never from a path compiled
+    // in: CI shares one target directory between clones, so this binary may have been built in
+    // another one.
+    match harbor_devnet::repo_root() {
+        Ok(root) => {
+            let _ = ROOT.set(root);
+        }
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let result = match args.first().map(String::as_str) {
+        Some("root") => {
+            println!("{}", root().display());
+            Ok(())
+        }
         Some("setup") => setup::setup().map(|_| ()),
         Some("test") => test(&args[1..]),
         Some("fuzz") => {
@@ -92,12 +110,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// The repository root.
+static ROOT: OnceLock<PathBuf> = OnceLock::new();
+
+/// The repository root, found at start-up from the current directory.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    ROOT.get().cloned().unwrap_or_default()
 }
 
 /// Where downloaded tools and build caches live, outside the clone (`$HARBOR_CACHE` or
@@ -154,6 +171,7 @@ fn test(args: &[String]) -> Result {
     } else {
         5
     };
+    eprintln!("xtask: testing the checkout at {}", root().display());
     let tools = setup::setup()?;
     // The desktop crate embeds the built UI, so build it before anything compiles the workspace.
     desktop::prepare()?;
