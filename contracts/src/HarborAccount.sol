@@ -17,13 +17,22 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 /// @title HarborAccount
 /// @notice An ERC-4337 (EntryPoint v0.7) smart account with one ECDSA owner and social recovery.
 ///
+/// Settings (guardians, threshold, security delay) change only through `applyConfig`: the owner
+/// signs a versioned `HarborConfig` once, in a domain without a chain id (name "HarborAccount",
+/// version "1", verifying contract = the account, whose address is the same on every chain), and
+/// anyone may apply it on any chain where its version is newer. So a chain where the account is
+/// deployed later gets the same guardians as everywhere else, in the same order of versions.
+///
 /// Recovery: guardians (EOAs or ERC-1271 contracts) sign the EIP-712 message
 /// `Recovery(address account,address newOwner,uint256 nonce,uint256 deadline)` under this
 /// account's domain (name "HarborAccount", version "1", chain id, verifying contract = the
 /// account). Anyone may submit at least `threshold` approvals with `startRecovery`; the owner
-/// can cancel during the security delay; after it, anyone may `executeRecovery`. Starting a
-/// stronger recovery (more approvals) replaces a pending one and restarts the delay. Executing or
-/// cancelling bumps the recovery nonce, so collected approvals cannot be replayed.
+/// can cancel during the security delay; after it, anyone may `executeRecovery`. A stronger
+/// recovery (more approvals) to another owner replaces a pending one and restarts the delay; more
+/// approvals for the same new owner keep its delay. Executing or cancelling bumps the recovery
+/// nonce, so collected approvals cannot be replayed; the owner may also bump it to void approvals
+/// handed out but not submitted. The owner key changes only through a recovery (on each chain,
+/// with that chain's delay), never by the owner alone, so every chain follows the same owners.
 ///
 /// Owner signatures: UserOperations are signed over the raw `userOpHash`. ERC-1271 signatures are
 /// over `HarborMessage(bytes32 hash)` in the account's EIP-712 domain, so a signature made for one
@@ -44,6 +53,14 @@ contract HarborAccount is
         bytes data;
     }
 
+    /// @notice Recovery settings the owner signs once for every chain (see `applyConfig`).
+    struct Config {
+        address[] guardians;
+        uint256 threshold;
+        uint256 securityDelay;
+        uint256 version;
+    }
+
     /// @notice A recovery waiting for its delay to pass.
     struct PendingRecovery {
         address newOwner;
@@ -60,6 +77,8 @@ contract HarborAccount is
         address[] guardians;
         mapping(address => bool) isGuardian;
         PendingRecovery pending;
+        uint256 configVersion;
+        bytes configSignature;
     }
 
     // keccak256(abi.encode(uint256(keccak256("harbor.account.v1")) - 1)) & ~bytes32(uint256(0xff))
@@ -69,16 +88,21 @@ contract HarborAccount is
     /// @notice EIP-712 type of a guardian's recovery approval.
     bytes32 public constant RECOVERY_TYPEHASH =
         keccak256("Recovery(address account,address newOwner,uint256 nonce,uint256 deadline)");
+    /// @notice EIP-712 type of the owner's settings, valid on every chain.
+    bytes32 public constant CONFIG_TYPEHASH = keccak256(
+        "HarborConfig(address[] guardians,uint256 threshold,uint256 securityDelay,uint256 version)"
+    );
+    /// @notice EIP-712 domain type without a chain id, for what must hold on every chain.
+    bytes32 private constant CROSS_CHAIN_DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,address verifyingContract)");
     /// @notice EIP-712 type wrapping hashes checked through ERC-1271.
     bytes32 public constant MESSAGE_TYPEHASH = keccak256("HarborMessage(bytes32 hash)");
     /// @notice Security delay of a new account.
     uint64 public constant DEFAULT_SECURITY_DELAY = 2 days;
-    /// @notice Shortest security delay on a public chain.
+    /// @notice Shortest security delay, on every chain (tests move time forward instead).
     uint64 public constant MIN_SECURITY_DELAY = 1 days;
     /// @notice Longest security delay (a typo guard).
     uint64 public constant MAX_SECURITY_DELAY = 90 days;
-    /// @notice Chain id of local development chains, where the delay may be shorter for tests.
-    uint256 public constant DEV_CHAIN_ID = 31337;
     /// @notice Most guardians an account may have (bounds the gas of checks).
     uint256 public constant MAX_GUARDIANS = 16;
 
@@ -86,23 +110,26 @@ contract HarborAccount is
 
     event AccountInitialized(IEntryPoint indexed entryPoint, address indexed owner);
     event OwnerChanged(address indexed previousOwner, address indexed newOwner);
-    event GuardianAdded(address indexed guardian);
-    event GuardianRemoved(address indexed guardian);
-    event ThresholdChanged(uint256 threshold);
-    event SecurityDelayChanged(uint256 delay);
-    event RecoveryStarted(address indexed newOwner, uint256 executeAfter, uint256 nonce, uint256 approvals);
+    event ConfigApplied(
+        uint256 indexed version, address[] guardians, uint256 threshold, uint256 securityDelay
+    );
+    event ApprovalsInvalidated(uint256 nonce);
+    event RecoveryStarted(
+        address indexed newOwner, uint256 executeAfter, uint256 nonce, uint256 approvals, address[] guardians
+    );
     event RecoveryCancelled(address indexed newOwner, uint256 nonce);
     event RecoveryExecuted(address indexed previousOwner, address indexed newOwner, uint256 nonce);
 
     error NotAuthorized(address caller);
     error InvalidOwner(address owner);
     error InvalidGuardian(address guardian);
-    error GuardianAlreadyAdded(address guardian);
+    error DuplicateGuardian(address guardian);
+    error StaleConfig(uint256 version, uint256 currentVersion);
+    error InvalidConfigSignature();
     error NotAGuardian(address guardian);
     error TooManyGuardians();
     error InvalidThreshold(uint256 threshold, uint256 guardians);
     error InvalidSecurityDelay(uint256 delay);
-    error RecoveryIsPending();
     error NoPendingRecovery();
     error ApprovalExpired(uint256 deadline);
     error LengthMismatch();
@@ -144,11 +171,6 @@ contract HarborAccount is
         _;
     }
 
-    modifier noPendingRecovery() {
-        if (_s().pending.newOwner != address(0)) revert RecoveryIsPending();
-        _;
-    }
-
     // ------------------------------------------------------------------ views
 
     /// @inheritdoc BaseAccount
@@ -184,6 +206,36 @@ contract HarborAccount is
     /// @notice Nonce that guardian approvals must carry.
     function recoveryNonce() external view returns (uint256) {
         return _s().recoveryNonce;
+    }
+
+    /// @notice The settings in force and the owner's signature over them, to apply them on a
+    /// chain where the account has older ones (or is not deployed yet).
+    function latestConfig() external view returns (Config memory config, bytes memory signature) {
+        AccountStorage storage s = _s();
+        config = Config({
+            guardians: s.guardians,
+            threshold: s.threshold,
+            securityDelay: s.securityDelay,
+            version: s.configVersion
+        });
+        signature = s.configSignature;
+    }
+
+    /// @notice The EIP-712 digest the owner signs for `config`: the same on every chain.
+    function configDigest(Config calldata config) public view returns (bytes32) {
+        bytes32 domain = keccak256(
+            abi.encode(CROSS_CHAIN_DOMAIN_TYPEHASH, keccak256("HarborAccount"), keccak256("1"), address(this))
+        );
+        bytes32 structHash = keccak256(
+            abi.encode(
+                CONFIG_TYPEHASH,
+                keccak256(abi.encodePacked(config.guardians)),
+                config.threshold,
+                config.securityDelay,
+                config.version
+            )
+        );
+        return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
     }
 
     /// @notice The pending recovery (newOwner is zero when none).
@@ -249,65 +301,59 @@ contract HarborAccount is
         return 0xffffffff;
     }
 
-    // ------------------------------------------------------------------ settings (through the account itself)
+    // ------------------------------------------------------------------ settings (signed by the owner)
 
-    /// @notice Replaces the owner key. Only through the account; refused during a recovery.
-    function transferOwnership(address newOwner) external onlySelf noPendingRecovery {
-        _setOwner(newOwner);
-    }
-
-    /// @notice Adds a guardian.
-    function addGuardian(address guardian) external onlySelf noPendingRecovery {
+    /// @notice Replaces guardians, threshold and security delay with `config`, signed by the
+    /// owner (see `configDigest`). Anyone may submit it, on any chain, once per version: versions
+    /// only go up. A recovery in its delay is cancelled, as the owner would; after the delay the
+    /// config waits for the recovery. Threshold 0 with no guardians turns recovery off.
+    function applyConfig(Config calldata config, bytes calldata signature) external {
         AccountStorage storage s = _s();
-        if (guardian == address(0) || guardian == address(this) || guardian == s.owner) {
-            revert InvalidGuardian(guardian);
+        if (config.version <= s.configVersion) revert StaleConfig(config.version, s.configVersion);
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(configDigest(config), signature);
+        if (err != ECDSA.RecoverError.NoError || signer != s.owner) revert InvalidConfigSignature();
+        uint256 count = config.guardians.length;
+        if (count > MAX_GUARDIANS) revert TooManyGuardians();
+        if (config.threshold > count || (config.threshold == 0 && count != 0)) {
+            revert InvalidThreshold(config.threshold, count);
         }
-        if (s.isGuardian[guardian]) revert GuardianAlreadyAdded(guardian);
-        if (s.guardians.length >= MAX_GUARDIANS) revert TooManyGuardians();
-        s.isGuardian[guardian] = true;
-        s.guardians.push(guardian);
-        emit GuardianAdded(guardian);
-    }
-
-    /// @notice Removes a guardian; the threshold must still be reachable afterwards.
-    function removeGuardian(address guardian) external onlySelf noPendingRecovery {
-        AccountStorage storage s = _s();
-        if (!s.isGuardian[guardian]) revert NotAGuardian(guardian);
-        uint256 remaining = s.guardians.length - 1;
-        if (s.threshold > remaining) revert InvalidThreshold(s.threshold, remaining);
-        s.isGuardian[guardian] = false;
+        if (config.securityDelay < MIN_SECURITY_DELAY || config.securityDelay > MAX_SECURITY_DELAY) {
+            revert InvalidSecurityDelay(config.securityDelay);
+        }
+        if (s.pending.newOwner != address(0)) {
+            if (block.timestamp >= s.pending.executeAfter) revert RecoveryDelayOver(s.pending.executeAfter);
+            _cancel(s);
+        }
         for (uint256 i = 0; i < s.guardians.length; i++) {
-            if (s.guardians[i] == guardian) {
-                s.guardians[i] = s.guardians[remaining];
-                s.guardians.pop();
-                break;
+            s.isGuardian[s.guardians[i]] = false;
+        }
+        delete s.guardians;
+        for (uint256 i = 0; i < count; i++) {
+            address guardian = config.guardians[i];
+            if (guardian == address(0) || guardian == address(this) || guardian == s.owner) {
+                revert InvalidGuardian(guardian);
             }
+            if (s.isGuardian[guardian]) revert DuplicateGuardian(guardian);
+            s.isGuardian[guardian] = true;
+            s.guardians.push(guardian);
         }
-        emit GuardianRemoved(guardian);
+        // casting to 'uint32' is safe because threshold <= guardians.length <= MAX_GUARDIANS
+        // forge-lint: disable-next-line(unsafe-typecast)
+        s.threshold = uint32(config.threshold);
+        // casting to 'uint64' is safe because securityDelay <= MAX_SECURITY_DELAY
+        // forge-lint: disable-next-line(unsafe-typecast)
+        s.securityDelay = uint64(config.securityDelay);
+        s.configVersion = config.version;
+        s.configSignature = signature;
+        emit ConfigApplied(config.version, config.guardians, config.threshold, config.securityDelay);
     }
 
-    /// @notice Sets how many guardians must approve a recovery (1 to the number of guardians; 0
-    /// only when there are none, which disables recovery).
-    function setThreshold(uint256 newThreshold) external onlySelf noPendingRecovery {
+    /// @notice Voids every approval handed out for the current recovery nonce (by the owner,
+    /// directly or through the account), e.g. after a guardian's key leaked.
+    function invalidateApprovals() external {
         AccountStorage storage s = _s();
-        uint256 count = s.guardians.length;
-        if (newThreshold > count || (newThreshold == 0 && count != 0)) {
-            revert InvalidThreshold(newThreshold, count);
-        }
-        // casting to 'uint32' is safe because newThreshold <= guardians.length <= MAX_GUARDIANS
-        // forge-lint: disable-next-line(unsafe-typecast)
-        s.threshold = uint32(newThreshold);
-        emit ThresholdChanged(newThreshold);
-    }
-
-    /// @notice Sets the recovery delay (at least MIN_SECURITY_DELAY except on the dev chain).
-    function setSecurityDelay(uint256 delay) external onlySelf noPendingRecovery {
-        uint256 floor = block.chainid == DEV_CHAIN_ID ? 0 : MIN_SECURITY_DELAY;
-        if (delay < floor || delay > MAX_SECURITY_DELAY) revert InvalidSecurityDelay(delay);
-        // casting to 'uint64' is safe because delay <= MAX_SECURITY_DELAY
-        // forge-lint: disable-next-line(unsafe-typecast)
-        _s().securityDelay = uint64(delay);
-        emit SecurityDelayChanged(delay);
+        if (msg.sender != s.owner && msg.sender != address(this)) revert NotAuthorized(msg.sender);
+        emit ApprovalsInvalidated(++s.recoveryNonce);
     }
 
     // ------------------------------------------------------------------ recovery
@@ -322,7 +368,10 @@ contract HarborAccount is
     ) external {
         AccountStorage storage s = _s();
         if (block.timestamp > deadline) revert ApprovalExpired(deadline);
-        if (newOwner == address(0) || newOwner == address(this) || s.isGuardian[newOwner]) {
+        if (
+            newOwner == address(0) || newOwner == address(this) || newOwner == s.owner
+                || s.isGuardian[newOwner]
+        ) {
             revert InvalidOwner(newOwner);
         }
         if (signers.length != signatures.length) revert LengthMismatch();
@@ -343,14 +392,17 @@ contract HarborAccount is
                 revert InvalidGuardianSignature(guardian);
             }
         }
+        // More approvals for the recovery already pending keep its delay: otherwise any one more
+        // guardian could postpone it again and again with the public approvals.
         // casting to 'uint64' is safe because timestamps fit until the year 2^64 s
         // forge-lint: disable-next-line(unsafe-typecast)
-        uint64 executeAfter = uint64(block.timestamp) + s.securityDelay;
+        uint64 executeAfter =
+            pending.newOwner == newOwner ? pending.executeAfter : uint64(block.timestamp) + s.securityDelay;
         // casting to 'uint32' is safe because approvals are distinct guardians (<= MAX_GUARDIANS)
         // forge-lint: disable-next-line(unsafe-typecast)
         uint32 count = uint32(approvals);
         s.pending = PendingRecovery({newOwner: newOwner, executeAfter: executeAfter, approvals: count});
-        emit RecoveryStarted(newOwner, executeAfter, s.recoveryNonce, approvals);
+        emit RecoveryStarted(newOwner, executeAfter, s.recoveryNonce, approvals, signers);
     }
 
     /// @notice Cancels the pending recovery; by the owner (directly or through the account) while
@@ -361,8 +413,7 @@ contract HarborAccount is
         PendingRecovery memory pending = s.pending;
         if (pending.newOwner == address(0)) revert NoPendingRecovery();
         if (block.timestamp >= pending.executeAfter) revert RecoveryDelayOver(pending.executeAfter);
-        delete s.pending;
-        emit RecoveryCancelled(pending.newOwner, s.recoveryNonce++);
+        _cancel(s);
     }
 
     /// @notice Completes a recovery whose delay is over; anyone may call it.
@@ -382,6 +433,12 @@ contract HarborAccount is
     }
 
     // ------------------------------------------------------------------ internals
+
+    function _cancel(AccountStorage storage s) private {
+        address newOwner = s.pending.newOwner;
+        delete s.pending;
+        emit RecoveryCancelled(newOwner, s.recoveryNonce++);
+    }
 
     function _setOwner(address newOwner) private {
         AccountStorage storage s = _s();

@@ -4,6 +4,8 @@ pragma solidity ^0.8.28;
 import {BasePaymaster} from "@account-abstraction/contracts/core/BasePaymaster.sol";
 import {_packValidationData} from "@account-abstraction/contracts/core/Helpers.sol";
 import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
 import {UserOperationLib} from "@account-abstraction/contracts/core/UserOperationLib.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
@@ -30,7 +32,10 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 ///         block.chainid, address(this), validUntil, validAfter))
 ///
 /// so the signer commits to every gas limit and fee it pays for, the chain and this paymaster.
-contract HarborPaymaster is BasePaymaster {
+///
+/// Ownership (signers, deposit, stake) moves in two steps (`transferOwnership` then
+/// `acceptOwnership` by the new owner) and cannot be renounced, so the deposit is never locked.
+contract HarborPaymaster is BasePaymaster, Ownable2Step {
     using UserOperationLib for PackedUserOperation;
 
     uint256 private constant VALID_TIMESTAMP_OFFSET = 52;
@@ -45,6 +50,7 @@ contract HarborPaymaster is BasePaymaster {
 
     error InvalidSigner(address signer);
     error InvalidPaymasterDataLength(uint256 length);
+    error RenounceDisabled();
 
     /// @param anEntryPoint the EntryPoint v0.7.
     /// @param anOwner who manages signers, deposit and stake (not the deployer, which may be the
@@ -53,10 +59,26 @@ contract HarborPaymaster is BasePaymaster {
     constructor(IEntryPoint anEntryPoint, address anOwner, address[] memory signers)
         BasePaymaster(anEntryPoint)
     {
+        if (anOwner == address(0)) revert OwnableInvalidOwner(anOwner);
         _transferOwnership(anOwner);
         for (uint256 i = 0; i < signers.length; i++) {
             _addSigner(signers[i]);
         }
+    }
+
+    /// @notice Starts handing the paymaster to `newOwner`, who must call `acceptOwnership`.
+    function transferOwnership(address newOwner) public override(Ownable, Ownable2Step) onlyOwner {
+        if (newOwner == address(0)) revert OwnableInvalidOwner(newOwner);
+        Ownable2Step.transferOwnership(newOwner);
+    }
+
+    /// @notice Refused: an ownerless paymaster could never withdraw its deposit or stake.
+    function renounceOwnership() public view override onlyOwner {
+        revert RenounceDisabled();
+    }
+
+    function _transferOwnership(address newOwner) internal override(Ownable, Ownable2Step) {
+        Ownable2Step._transferOwnership(newOwner);
     }
 
     /// @notice Trusts a new signer (for key rotation, add the new one before removing the old).

@@ -28,7 +28,12 @@ contract FlowTest is Fixture {
         calls[0] = HarborAccount.Call(address(target), 0, abi.encodeCall(Target.hit, (1)));
         calls[1] = HarborAccount.Call(address(target), 0, abi.encodeCall(Target.hit, (2)));
         // Set up recovery in the same operation: the account calls itself.
-        calls[2] = HarborAccount.Call(sender, 0, abi.encodeCall(HarborAccount.addGuardian, (guardian(0))));
+        HarborAccount.Config memory config = HarborAccount.Config({
+            guardians: one(guardian(0)), threshold: 1, securityDelay: 2 days, version: 1
+        });
+        bytes memory signature = signDigest(OWNER_KEY, configDigestFor(sender, config));
+        calls[2] =
+            HarborAccount.Call(sender, 0, abi.encodeCall(HarborAccount.applyConfig, (config, signature)));
         op = userOp(sender, initCode, abi.encodeCall(HarborAccount.executeBatch, (calls)));
         op.accountGasLimits = packGas(1_000_000, 300_000);
     }

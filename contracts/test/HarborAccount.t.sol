@@ -148,91 +148,147 @@ contract HarborAccountTest is Fixture {
         assertEq(bytes32(account.isValidSignature(hash, hex"1234")), bytes32(bytes4(0xffffffff)));
     }
 
-    function test_SettingsOnlyThroughTheAccount() public {
-        bytes memory notAuthorized = abi.encodeWithSelector(HarborAccount.NotAuthorized.selector, owner);
-        vm.startPrank(owner);
-        vm.expectRevert(notAuthorized);
-        account.addGuardian(guardian(0));
-        vm.expectRevert(notAuthorized);
-        account.removeGuardian(guardian(0));
-        vm.expectRevert(notAuthorized);
-        account.setThreshold(1);
-        vm.expectRevert(notAuthorized);
-        account.setSecurityDelay(3 days);
-        vm.expectRevert(notAuthorized);
-        account.transferOwnership(newOwner);
-        vm.stopPrank();
-        // The owner changes settings by having the account call itself.
-        vm.prank(owner);
-        account.execute(address(account), 0, abi.encodeCall(HarborAccount.addGuardian, (guardian(0))));
+    function test_ConfigNeedsTheOwnersSignature() public {
+        (HarborAccount.Config memory config, bytes memory byStranger) =
+            signedConfig(account, STRANGER_KEY, one(guardian(0)), 1, 2 days);
+        vm.expectRevert(HarborAccount.InvalidConfigSignature.selector);
+        account.applyConfig(config, byStranger);
+        vm.expectRevert(HarborAccount.InvalidConfigSignature.selector);
+        account.applyConfig(config, hex"1234");
+        // A signature over another config (here: another threshold) does not carry over.
+        (, bytes memory byOwner) = signedConfig(account, OWNER_KEY, one(guardian(0)), 1, 3 days);
+        vm.expectRevert(HarborAccount.InvalidConfigSignature.selector);
+        account.applyConfig(config, byOwner);
+        // The owner's signature may be submitted by anyone, directly or through the account.
+        (, byOwner) = signedConfig(account, OWNER_KEY, one(guardian(0)), 1, 2 days);
+        vm.prank(stranger);
+        account.applyConfig(config, byOwner);
         assertTrue(account.isGuardian(guardian(0)));
+        (HarborAccount.Config memory latest, bytes memory latestSignature) = account.latestConfig();
+        assertEq(latest.version, 1);
+        assertEq(latest.guardians.length, 1);
+        assertEq(latestSignature, byOwner);
+    }
+
+    function test_ConfigVersionsOnlyGoUp() public {
+        (HarborAccount.Config memory first, bytes memory firstSig) =
+            signedConfig(account, OWNER_KEY, one(guardian(0)), 1, 2 days);
+        account.applyConfig(first, firstSig);
+        vm.expectRevert(abi.encodeWithSelector(HarborAccount.StaleConfig.selector, 1, 1));
+        account.applyConfig(first, firstSig);
+        configure(account, OWNER_KEY, one(guardian(1)), 1, 2 days);
+        vm.expectRevert(abi.encodeWithSelector(HarborAccount.StaleConfig.selector, 1, 2));
+        account.applyConfig(first, firstSig);
+        assertTrue(account.isGuardian(guardian(1)));
+        assertFalse(account.isGuardian(guardian(0)));
+    }
+
+    function test_ConfigIsTheSameOnEveryChain() public {
+        (HarborAccount.Config memory config, bytes memory signature) =
+            signedConfig(account, OWNER_KEY, one(guardian(0)), 1, 2 days);
+        assertEq(account.configDigest(config), configDigestFor(address(account), config));
+        bytes32 here = account.configDigest(config);
+        vm.chainId(10);
+        assertEq(account.configDigest(config), here);
+        account.applyConfig(config, signature);
+        assertTrue(account.isGuardian(guardian(0)));
+        // Another account of the same owner has another domain.
+        HarborAccount other = factory.createAccount(owner, 1);
+        vm.expectRevert(HarborAccount.InvalidConfigSignature.selector);
+        other.applyConfig(config, signature);
     }
 
     function test_GuardianSetRules() public {
-        vm.startPrank(address(account));
+        address[] memory list = new address[](2);
+        list[0] = guardian(0);
+        list[1] = address(0);
+        (HarborAccount.Config memory c, bytes memory sig) = signedConfig(account, OWNER_KEY, list, 1, 2 days);
         vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidGuardian.selector, address(0)));
-        account.addGuardian(address(0));
+        account.applyConfig(c, sig);
+        list[1] = owner;
+        (c, sig) = signedConfig(account, OWNER_KEY, list, 1, 2 days);
         vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidGuardian.selector, owner));
-        account.addGuardian(owner);
+        account.applyConfig(c, sig);
+        list[1] = address(account);
+        (c, sig) = signedConfig(account, OWNER_KEY, list, 1, 2 days);
         vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidGuardian.selector, address(account)));
-        account.addGuardian(address(account));
-        account.addGuardian(guardian(0));
-        vm.expectRevert(abi.encodeWithSelector(HarborAccount.GuardianAlreadyAdded.selector, guardian(0)));
-        account.addGuardian(guardian(0));
-        account.addGuardian(guardian(1));
-        account.setThreshold(2);
-        vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidThreshold.selector, 2, 1));
-        account.removeGuardian(guardian(0));
-        vm.expectRevert(abi.encodeWithSelector(HarborAccount.NotAGuardian.selector, guardian(2)));
-        account.removeGuardian(guardian(2));
+        account.applyConfig(c, sig);
+        list[1] = guardian(0);
+        (c, sig) = signedConfig(account, OWNER_KEY, list, 1, 2 days);
+        vm.expectRevert(abi.encodeWithSelector(HarborAccount.DuplicateGuardian.selector, guardian(0)));
+        account.applyConfig(c, sig);
+        list[1] = guardian(1);
+        (c, sig) = signedConfig(account, OWNER_KEY, list, 3, 2 days);
         vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidThreshold.selector, 3, 2));
-        account.setThreshold(3);
+        account.applyConfig(c, sig);
+        (c, sig) = signedConfig(account, OWNER_KEY, list, 0, 2 days);
         vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidThreshold.selector, 0, 2));
-        account.setThreshold(0);
-        account.setThreshold(1);
-        account.removeGuardian(guardian(0));
-        vm.stopPrank();
+        account.applyConfig(c, sig);
+        (c, sig) = signedConfig(account, OWNER_KEY, new address[](0), 1, 2 days);
+        vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidThreshold.selector, 1, 0));
+        account.applyConfig(c, sig);
+        configure(account, OWNER_KEY, list, 2, 2 days);
+        assertEq(account.guardians().length, 2);
+        assertEq(account.threshold(), 2);
+    }
+
+    function test_TheLastGuardianCanBeRemoved() public {
+        configure(account, OWNER_KEY, one(guardian(0)), 1, 2 days);
+        assertEq(account.threshold(), 1);
+        // Back to no guardians: recovery is off, and the former guardian can no longer start one.
+        configure(account, OWNER_KEY, new address[](0), 0, 2 days);
+        assertEq(account.guardians().length, 0);
+        assertEq(account.threshold(), 0);
         assertFalse(account.isGuardian(guardian(0)));
-        assertEq(account.guardians().length, 1);
-        assertEq(account.guardians()[0], guardian(1));
+        uint256[] memory keys = new uint256[](1);
+        keys[0] = guardianKeys[0];
+        (address[] memory signers, bytes[] memory sigs) =
+            approvals(account, newOwner, block.timestamp + 1 days, keys);
+        vm.expectRevert(abi.encodeWithSelector(HarborAccount.BelowThreshold.selector, 1, 0));
+        account.startRecovery(newOwner, block.timestamp + 1 days, signers, sigs);
     }
 
     function test_GuardianLimit() public {
-        vm.startPrank(address(account));
-        for (uint256 i = 1; i <= 16; i++) {
-            account.addGuardian(address(uint160(0x1000 + i)));
+        address[] memory many = new address[](17);
+        for (uint256 i = 0; i < 17; i++) {
+            many[i] = address(uint160(0x1000 + i));
         }
+        (HarborAccount.Config memory c, bytes memory sig) = signedConfig(account, OWNER_KEY, many, 1, 2 days);
         vm.expectRevert(HarborAccount.TooManyGuardians.selector);
-        account.addGuardian(address(0x2000));
-        vm.stopPrank();
+        account.applyConfig(c, sig);
+        assembly {
+            mstore(many, 16)
+        }
+        configure(account, OWNER_KEY, many, 16, 2 days);
+        assertEq(account.guardians().length, 16);
     }
 
-    function test_OwnerCannotBecomeAGuardianOrViceVersa() public {
-        vm.startPrank(address(account));
-        account.addGuardian(guardian(0));
-        vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidOwner.selector, guardian(0)));
-        account.transferOwnership(guardian(0));
-        account.transferOwnership(newOwner);
-        vm.stopPrank();
-        assertEq(account.owner(), newOwner);
-    }
-
-    function test_SecurityDelayHasAFloorOnRealChains() public {
-        vm.chainId(1);
-        vm.startPrank(address(account));
-        vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidSecurityDelay.selector, 0));
-        account.setSecurityDelay(0);
-        vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidSecurityDelay.selector, 1 days - 1));
-        account.setSecurityDelay(1 days - 1);
-        vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidSecurityDelay.selector, 91 days));
-        account.setSecurityDelay(91 days);
-        account.setSecurityDelay(1 days);
+    function test_SecurityDelayHasAFloorOnEveryChain() public {
+        uint256[3] memory chains = [uint256(1), 31337, 8453];
+        for (uint256 i = 0; i < chains.length; i++) {
+            vm.chainId(chains[i]);
+            (HarborAccount.Config memory c, bytes memory sig) =
+                signedConfig(account, OWNER_KEY, new address[](0), 0, 0);
+            vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidSecurityDelay.selector, 0));
+            account.applyConfig(c, sig);
+            (c, sig) = signedConfig(account, OWNER_KEY, new address[](0), 0, 1 days - 1);
+            vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidSecurityDelay.selector, 1 days - 1));
+            account.applyConfig(c, sig);
+            (c, sig) = signedConfig(account, OWNER_KEY, new address[](0), 0, 91 days);
+            vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidSecurityDelay.selector, 91 days));
+            account.applyConfig(c, sig);
+        }
+        configure(account, OWNER_KEY, new address[](0), 0, 1 days);
         assertEq(account.securityDelay(), 1 days);
-        // The local dev chain may use no delay, for demos and tests.
-        vm.chainId(31337);
-        account.setSecurityDelay(0);
-        vm.stopPrank();
-        assertEq(account.securityDelay(), 0);
+    }
+
+    function test_NoWayForTheOwnerAloneToChangeTheOwner() public {
+        // There is no owner-only rotation: the owner changes only through a recovery, so every
+        // chain follows the same owners. A call to the removed function fails.
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(HarborAccount.CallFailed.selector, 0, ""));
+        account.execute(address(account), 0, abi.encodeWithSignature("transferOwnership(address)", newOwner));
+        assertEq(account.owner(), owner);
     }
 
     function test_UpgradeOnlyByTheAccount() public {

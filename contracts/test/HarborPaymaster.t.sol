@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {HarborPaymaster} from "../src/HarborPaymaster.sol";
@@ -17,6 +18,32 @@ contract HarborPaymasterTest is Fixture {
     function validate(PackedUserOperation memory o) internal returns (uint256 validationData) {
         vm.prank(address(entryPoint));
         (, validationData) = paymaster.validatePaymasterUserOp(o, bytes32(0), 1 ether);
+    }
+
+    function test_OwnershipMovesInTwoStepsAndIsNeverRenounced() public {
+        address next = address(0xCAFE);
+        vm.prank(paymasterOwner);
+        paymaster.transferOwnership(next);
+        assertEq(paymaster.owner(), paymasterOwner);
+        assertEq(paymaster.pendingOwner(), next);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSignature("OwnableUnauthorizedAccount(address)", stranger));
+        paymaster.acceptOwnership();
+        vm.prank(next);
+        paymaster.acceptOwnership();
+        assertEq(paymaster.owner(), next);
+        vm.prank(next);
+        vm.expectRevert(HarborPaymaster.RenounceDisabled.selector);
+        paymaster.renounceOwnership();
+        vm.prank(next);
+        vm.expectRevert(abi.encodeWithSignature("OwnableInvalidOwner(address)", address(0)));
+        paymaster.transferOwnership(address(0));
+        assertEq(paymaster.owner(), next);
+    }
+
+    function test_OwnerZeroIsRefusedAtDeployment() public {
+        vm.expectRevert(abi.encodeWithSignature("OwnableInvalidOwner(address)", address(0)));
+        new HarborPaymaster(IEntryPoint(address(entryPoint)), address(0), new address[](0));
     }
 
     function test_OwnerIsNotTheDeployer() public view {

@@ -8,7 +8,10 @@ contract RecoveryTest is Fixture {
     HarborAccount internal account;
     uint256 internal deadline;
 
-    event RecoveryStarted(address indexed newOwner, uint256 executeAfter, uint256 nonce, uint256 approvals);
+    event RecoveryStarted(
+        address indexed newOwner, uint256 executeAfter, uint256 nonce, uint256 approvals, address[] guardians
+    );
+    event ApprovalsInvalidated(uint256 nonce);
     event RecoveryCancelled(address indexed newOwner, uint256 nonce);
     event RecoveryExecuted(address indexed previousOwner, address indexed newOwner, uint256 nonce);
 
@@ -24,10 +27,12 @@ contract RecoveryTest is Fixture {
     }
 
     function test_FullRecoveryRotatesOwnerAfterDelay() public {
+        (address[] memory signers, bytes[] memory sigs) = approvals(account, newOwner, deadline, keys2());
+        // The event names the guardians who approved (so the owner knows whom to distrust).
         vm.expectEmit();
-        emit RecoveryStarted(newOwner, block.timestamp + 2 days, 0, 2);
+        emit RecoveryStarted(newOwner, block.timestamp + 2 days, 0, 2, signers);
         vm.prank(stranger); // anyone may submit approvals
-        start(keys2());
+        account.startRecovery(newOwner, deadline, signers, sigs);
         HarborAccount.PendingRecovery memory pending = account.pendingRecovery();
         assertEq(pending.newOwner, newOwner);
         assertEq(pending.approvals, 2);
@@ -129,8 +134,13 @@ contract RecoveryTest is Fixture {
         account.startRecovery(newOwner, deadline, signers, sigs);
         vm.warp(block.timestamp + 2 days);
         account.executeRecovery();
-        vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidGuardianSignature.selector, signers[0]));
+        // Submitting them again would move the account to the key that owns it already.
+        vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidOwner.selector, newOwner));
         account.startRecovery(newOwner, deadline, signers, sigs);
+        // And approvals of the old nonce are dead for any other new owner.
+        (signers, sigs) = approvalsAt(account, stranger, 0, deadline, keys2());
+        vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidGuardianSignature.selector, signers[0]));
+        account.startRecovery(stranger, deadline, signers, sigs);
     }
 
     function test_ApprovalsCannotBeReplayedAfterCancel() public {
@@ -179,20 +189,65 @@ contract RecoveryTest is Fixture {
         account.cancelRecovery();
     }
 
-    function test_GuardianChangesAreRefusedWhileRecoveryPending() public {
+    function test_OwnersConfigCancelsARecoveryInItsDelayOnly() public {
         start(keys2());
-        vm.startPrank(address(account));
-        vm.expectRevert(HarborAccount.RecoveryIsPending.selector);
-        account.addGuardian(stranger);
-        vm.expectRevert(HarborAccount.RecoveryIsPending.selector);
-        account.removeGuardian(guardian(2));
-        vm.expectRevert(HarborAccount.RecoveryIsPending.selector);
-        account.setThreshold(1);
-        vm.expectRevert(HarborAccount.RecoveryIsPending.selector);
-        account.setSecurityDelay(3 days);
-        vm.expectRevert(HarborAccount.RecoveryIsPending.selector);
-        account.transferOwnership(stranger);
-        vm.stopPrank();
+        (HarborAccount.Config memory c, bytes memory sig) =
+            signedConfig(account, OWNER_KEY, one(guardian(2)), 1, 2 days);
+        vm.expectEmit();
+        emit RecoveryCancelled(newOwner, 0);
+        account.applyConfig(c, sig);
+        assertEq(account.pendingRecovery().newOwner, address(0));
+        assertEq(account.recoveryNonce(), 1);
+        // After the delay the recovery wins: the config waits.
+        uint256[] memory keys = new uint256[](1);
+        keys[0] = guardianKeys[2];
+        (address[] memory signers, bytes[] memory sigs) = approvals(account, newOwner, deadline, keys);
+        account.startRecovery(newOwner, deadline, signers, sigs);
+        uint256 executeAfter = account.pendingRecovery().executeAfter;
+        (c, sig) = signedConfig(account, OWNER_KEY, new address[](0), 0, 2 days);
+        vm.warp(executeAfter);
+        vm.expectRevert(abi.encodeWithSelector(HarborAccount.RecoveryDelayOver.selector, executeAfter));
+        account.applyConfig(c, sig);
+    }
+
+    function test_OwnerCanInvalidateApprovalsHandedOut() public {
+        (address[] memory signers, bytes[] memory sigs) = approvals(account, newOwner, deadline, keys2());
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(HarborAccount.NotAuthorized.selector, stranger));
+        account.invalidateApprovals();
+        vm.prank(guardian(0));
+        vm.expectRevert(abi.encodeWithSelector(HarborAccount.NotAuthorized.selector, guardian(0)));
+        account.invalidateApprovals();
+        vm.expectEmit();
+        emit ApprovalsInvalidated(1);
+        vm.prank(owner);
+        account.invalidateApprovals();
+        vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidGuardianSignature.selector, signers[0]));
+        account.startRecovery(newOwner, deadline, signers, sigs);
+        // Through the account too.
+        vm.prank(owner);
+        account.execute(address(account), 0, abi.encodeCall(HarborAccount.invalidateApprovals, ()));
+        assertEq(account.recoveryNonce(), 2);
+    }
+
+    function test_MoreApprovalsForTheSameOwnerKeepTheDelay() public {
+        start(keys2());
+        uint256 executeAfter = account.pendingRecovery().executeAfter;
+        // A day later a third guardian (who took no part) submits all three public approvals.
+        vm.warp(block.timestamp + 1 days);
+        start(keys3());
+        HarborAccount.PendingRecovery memory pending = account.pendingRecovery();
+        assertEq(pending.approvals, 3);
+        assertEq(pending.executeAfter, executeAfter);
+        vm.warp(executeAfter);
+        account.executeRecovery();
+        assertEq(account.owner(), newOwner);
+    }
+
+    function test_RecoveryToTheCurrentOwnerIsRefused() public {
+        (address[] memory signers, bytes[] memory sigs) = approvals(account, owner, deadline, keys2());
+        vm.expectRevert(abi.encodeWithSelector(HarborAccount.InvalidOwner.selector, owner));
+        account.startRecovery(owner, deadline, signers, sigs);
     }
 
     function test_NewOwnerCannotBeAGuardian() public {
@@ -227,10 +282,7 @@ contract RecoveryTest is Fixture {
         // Another Harbor account (say, a friend's) guards this one; its owner signs for it.
         HarborAccount friend = factory.createAccount(vm.addr(0xF00D), 0);
         HarborAccount guarded = factory.createAccount(owner, 5);
-        vm.startPrank(address(guarded));
-        guarded.addGuardian(address(friend));
-        guarded.setThreshold(1);
-        vm.stopPrank();
+        configure(guarded, OWNER_KEY, one(address(friend)), 1, 2 days);
         bytes32 digest = guarded.recoveryDigest(newOwner, 0, deadline);
         address[] memory signers = new address[](1);
         signers[0] = address(friend);
@@ -240,10 +292,7 @@ contract RecoveryTest is Fixture {
         assertEq(guarded.pendingRecovery().newOwner, newOwner);
         // A signature over the bare digest is not a valid ERC-1271 approval.
         HarborAccount guarded2 = factory.createAccount(owner, 6);
-        vm.startPrank(address(guarded2));
-        guarded2.addGuardian(address(friend));
-        guarded2.setThreshold(1);
-        vm.stopPrank();
+        configure(guarded2, OWNER_KEY, one(address(friend)), 1, 2 days);
         sigs[0] = signDigest(0xF00D, guarded2.recoveryDigest(newOwner, 0, deadline));
         vm.expectRevert(
             abi.encodeWithSelector(HarborAccount.InvalidGuardianSignature.selector, address(friend))
@@ -262,12 +311,11 @@ contract RecoveryTest is Fixture {
         HarborAccount acc = factory.createAccount(owner, 1000);
         uint256 t = bound(threshold, 1, 3);
         uint256 k = bound(present, 0, t - 1);
-        vm.startPrank(address(acc));
+        address[] memory all = new address[](3);
         for (uint256 i = 0; i < 3; i++) {
-            acc.addGuardian(guardian(i));
+            all[i] = guardian(i);
         }
-        acc.setThreshold(t);
-        vm.stopPrank();
+        configure(acc, OWNER_KEY, all, t, 2 days);
         uint256[] memory keys = new uint256[](k);
         for (uint256 i = 0; i < k; i++) {
             keys[i] = guardianKeys[i];
@@ -280,8 +328,11 @@ contract RecoveryTest is Fixture {
 
     function testFuzz_OwnerCanAlwaysCancelBeforeTheDelayEnds(uint256 wait, uint256 delay) public {
         delay = bound(delay, 1 days, 90 days);
-        vm.prank(address(account));
-        account.setSecurityDelay(delay);
+        address[] memory all = new address[](3);
+        for (uint256 i = 0; i < 3; i++) {
+            all[i] = guardian(i);
+        }
+        configure(account, OWNER_KEY, all, 2, delay);
         start(keys2());
         wait = bound(wait, 0, delay - 1);
         vm.warp(block.timestamp + wait);

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use harbor_core::aa::SendProgress;
+use alloy_primitives::U256;
+use harbor_core::aa::{HarborAccount, SendProgress};
 use harbor_core::chains::ChainRegistry;
 use harbor_core::keys::Signer;
 use harbor_core::recovery::{
@@ -262,8 +263,9 @@ impl RecoveryService {
     }
 
     /// Makes `guardians` (with `threshold`) the guardians of the account of `wallet_id`'s
-    /// account `index` on `chain_id`, sponsored; their names are kept in the vault. Returns
-    /// whether anything had to change on chain.
+    /// account `index` on every chain of this service where that key controls it (one config
+    /// signed once, applied sponsored where it is missing); their names are kept in the vault.
+    /// Returns whether anything had to change on chain.
     #[allow(clippy::too_many_arguments)]
     pub async fn set_guardians(
         &self,
@@ -271,7 +273,6 @@ impl RecoveryService {
         wallet_id: String,
         index: u32,
         initial_owner: Option<String>,
-        chain_id: u64,
         guardians: Vec<GuardianInfo>,
         threshold: u32,
         listener: Option<Arc<dyn SendListener>>,
@@ -290,17 +291,11 @@ impl RecoveryService {
         let addresses: Vec<_> = named.iter().map(|g| g.address).collect();
         let client = self.client.clone();
         let changed = run(async move {
-            let outcome = client
-                .set_guardians(
-                    chain_id,
-                    &account,
-                    &signer,
-                    &addresses,
-                    threshold,
-                    &send_progress(listener),
-                )
+            let notify = send_progress(listener);
+            let sent = client
+                .set_guardians(&account, &signer, &addresses, threshold, &|_, p| notify(p))
                 .await?;
-            Ok(outcome.is_some())
+            Ok(!sent.is_empty())
         })
         .await?;
         let mut v = vault.lock_inner()?;
@@ -393,17 +388,24 @@ impl RecoveryService {
         Ok(progress(&session))
     }
 
-    /// What the owner holding `owner_key` must be told about `account` (one poll).
+    /// What the owner holding `owner_key` must be told about its account (one poll): the
+    /// account of `initial_owner` (for a recovered account; `owner_key` when `None`), salt 0.
     pub async fn alerts(
         &self,
-        account: String,
         owner_key: String,
+        initial_owner: Option<String>,
     ) -> Result<Vec<RecoveryAlertInfo>> {
-        let (account, owner_key) = (parse_address(&account)?, parse_address(&owner_key)?);
+        let owner_key = parse_address(&owner_key)?;
+        let initial = initial_owner
+            .as_deref()
+            .map(parse_address)
+            .transpose()?
+            .unwrap_or(owner_key);
+        let harbor = HarborAccount::new(initial, U256::ZERO);
         let client = self.client.clone();
         run(async move {
             Ok(client
-                .alerts(account, owner_key)
+                .alerts(&harbor, owner_key)
                 .await?
                 .into_iter()
                 .map(|a| {
@@ -424,6 +426,9 @@ impl RecoveryService {
                             message,
                         },
                         core_recovery::RecoveryAlert::OwnerChanged {
+                            chain_id, owner, ..
+                        }
+                        | core_recovery::RecoveryAlert::NotRecoveredHere {
                             chain_id, owner, ..
                         } => RecoveryAlertInfo {
                             chain_id,

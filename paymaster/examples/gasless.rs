@@ -154,7 +154,7 @@ async fn recovery_demo(
         guardians.len()
     );
     owner_wallet
-        .set_guardians(31337, account, owner, &guardians, threshold, &quiet)
+        .set_guardians(account, owner, &guardians, threshold, &|_, _| {})
         .await?;
     println!("  · guardians saved on chain (sponsored)");
 
@@ -188,10 +188,7 @@ async fn recovery_demo(
     }
     phone.advance(&mut session, &new_key, &|_, _| {}).await?;
     println!("  · recovery started: {:?}", session.chains[0].stage);
-    for alert in owner_wallet
-        .alerts(account.address(), owner.address())
-        .await?
-    {
+    for alert in owner_wallet.alerts(account, owner.address()).await? {
         println!(
             "  · the old phone (if it were found) would show: {}",
             alert.message()

@@ -366,7 +366,7 @@ relayer_key = { file = "/run/keys/relayer" }
 [[chains]]
 chain_id = 31337
 rpc_url = "http://127.0.0.1:8545"
-paymaster = "0xf7B9e594971e92E6DDB038Eb8022BcEa8caC1277"
+paymaster = "0x7716432898c80f1bDd83c131C591E3538f46FEDA"
 
 [[apps]]
 name = "wallet"

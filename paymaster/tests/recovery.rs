@@ -188,35 +188,24 @@ async fn protected_account(
     let account = HarborAccount::new(owner.address(), U256::ZERO);
     let client = recovery_client(harness, devnets);
     for d in devnets {
-        let chain_id = d.manifest().chain_id;
         set_balance(d, account.address(), eth("1")).await;
-        let outcome = client
-            .set_guardians(
-                chain_id,
-                &account,
-                &owner,
-                &guardians.addresses(),
-                2,
-                &quiet,
-            )
+    }
+    // One config signed once, applied on every chain (deploying the account on each).
+    let sent = client
+        .set_guardians(&account, &owner, &guardians.addresses(), 2, &quiet_chain)
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), devnets.len());
+    // Saving the same set again sends nothing.
+    assert!(
+        client
+            .set_guardians(&account, &owner, &guardians.addresses(), 2, &quiet_chain)
             .await
-            .unwrap();
-        assert!(outcome.is_some());
-        // Saving the same set again sends nothing.
-        assert!(
-            client
-                .set_guardians(
-                    chain_id,
-                    &account,
-                    &owner,
-                    &guardians.addresses(),
-                    2,
-                    &quiet
-                )
-                .await
-                .unwrap()
-                .is_none()
-        );
+            .unwrap()
+            .is_empty()
+    );
+    for d in devnets {
+        let chain_id = d.manifest().chain_id;
         let state = client
             .account_state(chain_id, account.address())
             .await
@@ -224,6 +213,10 @@ async fn protected_account(
         assert_eq!(state.threshold, 2);
         assert_eq!(state.owner, owner.address());
         assert_eq!(state.contract_guardians, [guardians.carol.address()]);
+        assert_eq!(state.config_version(), 1);
+        // Our config digest is the one the contract checks.
+        let config = state.config.clone().unwrap();
+        assert_eq!(config.signer(account.address()), Some(owner.address()));
     }
     (owner, account, client)
 }
@@ -400,7 +393,7 @@ async fn attacks_fail_with_their_reason_and_the_owner_is_alerted() {
     let attacker = LocalSigner::random().unwrap();
     assert!(
         owner_client
-            .alerts(address, owner.address())
+            .alerts(&account, owner.address())
             .await
             .unwrap()
             .is_empty()
@@ -478,7 +471,10 @@ async fn attacks_fail_with_their_reason_and_the_owner_is_alerted() {
         .advance(&mut first, &new_key, &quiet_chain)
         .await
         .unwrap();
-    let alerts = owner_client.alerts(address, owner.address()).await.unwrap();
+    let alerts = owner_client
+        .alerts(&account, owner.address())
+        .await
+        .unwrap();
     let [
         RecoveryAlert::Pending {
             new_owner,
@@ -524,7 +520,7 @@ async fn attacks_fail_with_their_reason_and_the_owner_is_alerted() {
         .unwrap();
     assert!(
         owner_client
-            .alerts(address, owner.address())
+            .alerts(&account, owner.address())
             .await
             .unwrap()
             .is_empty()
@@ -596,7 +592,10 @@ async fn attacks_fail_with_their_reason_and_the_owner_is_alerted() {
     ));
     // The old device learns it lost control.
     assert_eq!(
-        owner_client.alerts(address, owner.address()).await.unwrap(),
+        owner_client
+            .alerts(&account, owner.address())
+            .await
+            .unwrap(),
         [RecoveryAlert::OwnerChanged {
             chain_id: 31337,
             account: address,
@@ -605,7 +604,7 @@ async fn attacks_fail_with_their_reason_and_the_owner_is_alerted() {
     );
     assert!(
         owner_client
-            .alerts(address, new_key.address())
+            .alerts(&account, new_key.address())
             .await
             .unwrap()
             .is_empty()
@@ -641,9 +640,8 @@ async fn attacks_fail_with_their_reason_and_the_owner_is_alerted() {
     //    approval no longer counts.
     let recovered = recovery_client(&harness, &[&chain]);
     let replacement = LocalSigner::random().unwrap();
-    recovered
+    let sent = recovered
         .set_guardians(
-            31337,
             &account,
             &new_key,
             &[
@@ -652,10 +650,11 @@ async fn attacks_fail_with_their_reason_and_the_owner_is_alerted() {
                 replacement.address(),
             ],
             2,
-            &quiet,
+            &quiet_chain,
         )
         .await
         .unwrap();
+    assert_eq!(sent.len(), 1);
     let mut later = device
         .create_session(address, attacker.address(), Duration::from_secs(86_400), "")
         .await
@@ -710,4 +709,222 @@ async fn attacks_fail_with_their_reason_and_the_owner_is_alerted() {
             .await,
         Err(RecoveryError::UnknownAccount { .. })
     ));
+}
+
+/// One address on every chain (security review, finding 1): the account lives on chain A only;
+/// after the guardians moved it to a new key there, someone deploys the same address on chain B
+/// for the old key. The wallet completes the recovery on B too (the owner's settings signed on A
+/// apply on B as they are), and then only the new key controls the address on B.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recovered_account_follows_its_address_to_a_chain_deployed_later() {
+    let (a, b) = tokio::join!(devnet(31337), devnet(31338));
+    let harness = start_relay(&[&a, &b], vec![]).await;
+    let guardians = Guardians::new(&harness, &[&a, &b]).await;
+    // The owner only ever used chain A.
+    let (old_key, account, _) = protected_account(&harness, &[&a], &guardians).await;
+    let address = account.address();
+    assert!(node(&b).code(address).await.unwrap().is_empty());
+
+    // Recovery on chain A alone (the new device knows only chain A for now).
+    let new_key = LocalSigner::random().unwrap();
+    let on_a = recovery_client(&harness, &[&a]);
+    let mut session = on_a
+        .create_session(address, new_key.address(), Duration::from_secs(86_400), "")
+        .await
+        .unwrap();
+    for g in [
+        GuardianSigner::Key(&guardians.friend),
+        GuardianSigner::Key(&guardians.tablet),
+    ] {
+        let bundle = approve(&session.request, g).unwrap();
+        on_a.add_approvals(&mut session, &bundle).await.unwrap();
+    }
+    on_a.advance(&mut session, &new_key, &quiet_chain)
+        .await
+        .unwrap();
+    travel(&harness, &a, 2 * 86_400 + 1).await;
+    on_a.advance(&mut session, &new_key, &quiet_chain)
+        .await
+        .unwrap();
+    assert!(session.is_finished(), "{:?}", session.chains);
+
+    // Later, a stranger deploys the same address on chain B, for the old key.
+    let stranger = node(&b)
+        .raw("eth_accounts", json!([]))
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()[3]
+        .clone();
+    node(&b)
+        .raw(
+            "eth_sendTransaction",
+            json!([{
+                "from": stranger,
+                "to": account.factory,
+                "data": Bytes::from(
+                    harbor_core::aa::IHarborAccountFactory::createAccountCall {
+                        owner: account.initial_owner,
+                        salt: account.salt,
+                    }
+                    .abi_encode(),
+                ),
+            }]),
+        )
+        .await
+        .unwrap();
+    let both = recovery_client(&harness, &[&a, &b]);
+    let on_b = both.account_state(31338, address).await.unwrap();
+    assert!(on_b.deployed);
+    assert_eq!(on_b.owner, old_key.address());
+    assert!(on_b.guardians.is_empty());
+    // The new device is warned: the address there is not under its key yet.
+    assert_eq!(
+        both.alerts(&account, new_key.address()).await.unwrap(),
+        [RecoveryAlert::OwnerChanged {
+            chain_id: 31338,
+            account: address,
+            owner: old_key.address()
+        }]
+    );
+
+    // The wallet now covers chain B: a new request names only B, with the owner's guardians
+    // (from the settings signed on A) and B's own nonce.
+    let mut session = both
+        .create_session(address, new_key.address(), Duration::from_secs(86_400), "")
+        .await
+        .unwrap();
+    assert_eq!(session.request.chains.len(), 1);
+    assert_eq!(session.request.chains[0].chain_id, 31338);
+    assert_eq!(session.chains[0].threshold, 2);
+    for g in [
+        GuardianSigner::Key(&guardians.friend),
+        guardians.carol_signer(),
+    ] {
+        let bundle = approve(&session.request, g).unwrap();
+        both.add_approvals(&mut session, &bundle).await.unwrap();
+    }
+    // Applying the settings and starting the recovery go in one sponsored operation.
+    both.advance(&mut session, &new_key, &quiet_chain)
+        .await
+        .unwrap();
+    assert!(
+        matches!(session.chains[0].stage, RecoveryStage::Started { .. }),
+        "{:?}",
+        session.chains[0]
+    );
+    let on_b = both.account_state(31338, address).await.unwrap();
+    assert_eq!(on_b.config_version(), 1);
+    assert_eq!(on_b.guardians.len(), 3);
+    travel(&harness, &b, 2 * 86_400 + 1).await;
+    both.advance(&mut session, &new_key, &quiet_chain)
+        .await
+        .unwrap();
+    assert!(session.is_finished(), "{:?}", session.chains);
+
+    // Only the new key controls the address on B; the old key cannot.
+    set_balance(&b, address, eth("1")).await;
+    pay(&harness, &b, &account, &new_key).await.unwrap();
+    let err = pay(&harness, &b, &account, &old_key).await.unwrap_err();
+    assert!(
+        err.to_string().to_lowercase().contains("signature"),
+        "{err}"
+    );
+    assert!(
+        both.alerts(&account, new_key.address())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// The same when nobody deployed the account on chain B yet: the recovery creates it there
+/// (for its first key), applies the settings and starts, in one operation; chain A and B are
+/// recovered in one session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recovery_creates_the_account_where_it_does_not_exist_yet() {
+    let (a, b) = tokio::join!(devnet(31337), devnet(31338));
+    let harness = start_relay(&[&a, &b], vec![]).await;
+    let guardians = Guardians::new(&harness, &[&a, &b]).await;
+    let (old_key, account, _) = protected_account(&harness, &[&a], &guardians).await;
+    let address = account.address();
+    let new_key = LocalSigner::random().unwrap();
+    let device = recovery_client(&harness, &[&a, &b]);
+    // Before: on B the address would be created for the old key.
+    assert!(
+        device
+            .alerts(&account, new_key.address())
+            .await
+            .unwrap()
+            .iter()
+            .any(|alert| matches!(
+                alert,
+                RecoveryAlert::OwnerChanged {
+                    chain_id: 31337,
+                    ..
+                }
+            ))
+    );
+    let mut session = device
+        .create_session(address, new_key.address(), Duration::from_secs(86_400), "")
+        .await
+        .unwrap();
+    assert_eq!(session.chains.len(), 2);
+    assert_eq!(session.origin, Some(account));
+    // One deadline for every chain, and that is what the guardian is told.
+    let deadline = session.request.chains[0].deadline;
+    assert!(
+        session
+            .request
+            .chains
+            .iter()
+            .all(|c| c.deadline == deadline)
+    );
+    let text = describe_request(
+        &session.request,
+        None,
+        &harbor_core::chains::ChainRegistry::new(vec![]),
+    );
+    assert!(text.contains(&format!("Unix time {deadline}")), "{text}");
+    for g in [
+        GuardianSigner::Key(&guardians.friend),
+        GuardianSigner::Key(&guardians.tablet),
+    ] {
+        let bundle = approve(&session.request, g).unwrap();
+        device.add_approvals(&mut session, &bundle).await.unwrap();
+    }
+    device
+        .advance(&mut session, &new_key, &quiet_chain)
+        .await
+        .unwrap();
+    assert!(!node(&b).code(address).await.unwrap().is_empty());
+    for d in [&a, &b] {
+        travel(&harness, d, 2 * 86_400 + 1).await;
+    }
+    device
+        .advance(&mut session, &new_key, &quiet_chain)
+        .await
+        .unwrap();
+    assert!(session.is_finished(), "{:?}", session.chains);
+    for d in [&a, &b] {
+        set_balance(d, address, eth("1")).await;
+        pay(&harness, d, &account, &new_key).await.unwrap();
+        assert!(pay(&harness, d, &account, &old_key).await.is_err());
+    }
+    assert!(
+        device
+            .alerts(&account, new_key.address())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The old key is told it lost the account everywhere.
+    assert_eq!(
+        device
+            .alerts(&account, old_key.address())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }

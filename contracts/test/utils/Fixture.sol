@@ -55,12 +55,73 @@ abstract contract Fixture is HarborTest {
     /// An account with all three guardians and `threshold`.
     function accountWithGuardians(uint256 threshold) internal returns (HarborAccount account) {
         account = newAccount();
-        vm.startPrank(address(account));
+        address[] memory all = new address[](guardianKeys.length);
         for (uint256 i = 0; i < guardianKeys.length; i++) {
-            account.addGuardian(guardian(i));
+            all[i] = guardian(i);
         }
-        account.setThreshold(threshold);
-        vm.stopPrank();
+        configure(account, OWNER_KEY, all, threshold, 2 days);
+    }
+
+    /// The next config of `account` (version + 1) and `ownerKey`'s signature over it.
+    function signedConfig(
+        HarborAccount account,
+        uint256 ownerKey,
+        address[] memory guardians_,
+        uint256 threshold,
+        uint256 delay
+    ) internal view returns (HarborAccount.Config memory config, bytes memory signature) {
+        (HarborAccount.Config memory current,) = account.latestConfig();
+        config = HarborAccount.Config({
+            guardians: guardians_, threshold: threshold, securityDelay: delay, version: current.version + 1
+        });
+        signature = signDigest(ownerKey, account.configDigest(config));
+    }
+
+    /// Applies the next config, signed by `ownerKey`.
+    function configure(
+        HarborAccount account,
+        uint256 ownerKey,
+        address[] memory guardians_,
+        uint256 threshold,
+        uint256 delay
+    ) internal {
+        (HarborAccount.Config memory config, bytes memory signature) =
+            signedConfig(account, ownerKey, guardians_, threshold, delay);
+        account.applyConfig(config, signature);
+    }
+
+    /// `HarborAccount.configDigest` computed here from the EIP-712 definition (also for accounts
+    /// not deployed yet).
+    function configDigestFor(address account, HarborAccount.Config memory config)
+        internal
+        pure
+        returns (bytes32)
+    {
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,address verifyingContract)"),
+                keccak256("HarborAccount"),
+                keccak256("1"),
+                account
+            )
+        );
+        bytes32 structHash = keccak256(
+            abi.encode(
+                keccak256(
+                    "HarborConfig(address[] guardians,uint256 threshold,uint256 securityDelay,uint256 version)"
+                ),
+                keccak256(abi.encodePacked(config.guardians)),
+                config.threshold,
+                config.securityDelay,
+                config.version
+            )
+        );
+        return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
+    }
+
+    function one(address a) internal pure returns (address[] memory list) {
+        list = new address[](1);
+        list[0] = a;
     }
 
     /// Approvals by the guardians with `keys`, sorted by address as `startRecovery` requires.
@@ -69,6 +130,17 @@ abstract contract Fixture is HarborTest {
         view
         returns (address[] memory signers, bytes[] memory signatures)
     {
+        return approvalsAt(account, to, account.recoveryNonce(), deadline, keys);
+    }
+
+    /// Approvals as above for the recovery nonce `nonce`.
+    function approvalsAt(
+        HarborAccount account,
+        address to,
+        uint256 nonce,
+        uint256 deadline,
+        uint256[] memory keys
+    ) internal view returns (address[] memory signers, bytes[] memory signatures) {
         uint256 n = keys.length;
         uint256[] memory sorted = new uint256[](n);
         for (uint256 i = 0; i < n; i++) {
@@ -79,7 +151,7 @@ abstract contract Fixture is HarborTest {
                 if (vm.addr(sorted[j]) < vm.addr(sorted[i])) (sorted[i], sorted[j]) = (sorted[j], sorted[i]);
             }
         }
-        bytes32 digest = account.recoveryDigest(to, account.recoveryNonce(), deadline);
+        bytes32 digest = account.recoveryDigest(to, nonce, deadline);
         signers = new address[](n);
         signatures = new bytes[](n);
         for (uint256 i = 0; i < n; i++) {

@@ -16,6 +16,8 @@ interface Vm {
     function expectRevert() external;
     function expectEmit() external;
     function chainId(uint256 newChainId) external;
+    function snapshotState() external returns (uint256 snapshotId);
+    function revertToState(uint256 snapshotId) external returns (bool success);
     function assume(bool condition) external pure;
     function label(address account, string calldata newLabel) external;
     function recordLogs() external;

@@ -30,17 +30,28 @@ sol! {
         function recoveryDigest(address newOwner, uint256 nonce, uint256 deadline) external view returns (bytes32);
         function messageDigest(bytes32 hash) external view returns (bytes32);
         function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4);
-        function addGuardian(address guardian) external;
-        function removeGuardian(address guardian) external;
-        function setThreshold(uint256 newThreshold) external;
-        function setSecurityDelay(uint256 delay) external;
+        function applyConfig(AccountConfig calldata config, bytes calldata signature) external;
+        function latestConfig() external view returns (AccountConfig memory config, bytes memory signature);
+        function configDigest(AccountConfig calldata config) external view returns (bytes32);
+        function invalidateApprovals() external;
         function startRecovery(address newOwner, uint256 deadline, address[] calldata signers, bytes[] calldata signatures) external;
         function cancelRecovery() external;
         function executeRecovery() external;
 
-        event RecoveryStarted(address indexed newOwner, uint256 executeAfter, uint256 nonce, uint256 approvals);
+        event ConfigApplied(uint256 indexed version, address[] guardians, uint256 threshold, uint256 securityDelay);
+        event ApprovalsInvalidated(uint256 nonce);
+        event RecoveryStarted(address indexed newOwner, uint256 executeAfter, uint256 nonce, uint256 approvals, address[] guardians);
         event RecoveryCancelled(address indexed newOwner, uint256 nonce);
         event RecoveryExecuted(address indexed previousOwner, address indexed newOwner, uint256 nonce);
+    }
+
+    /// Guardians, threshold and delay as the owner signs them once for every chain.
+    #[derive(Debug, PartialEq, Eq)]
+    struct AccountConfig {
+        address[] guardians;
+        uint256 threshold;
+        uint256 securityDelay;
+        uint256 version;
     }
 
     /// A recovery waiting for its delay (as the account stores it).
@@ -60,11 +71,11 @@ sol! {
 
 /// HarborAccount implementation deployed by the deterministic deployer (same on every chain).
 pub const HARBOR_ACCOUNT_IMPLEMENTATION: Address =
-    address!("6c323CFd28062966ddf912a28A57ef33de14bbbd");
+    address!("04062fccd9D9DE1079a76Eb52211E4489da81d31");
 /// HarborAccountFactory deployed by the deterministic deployer (same on every chain).
-pub const HARBOR_ACCOUNT_FACTORY: Address = address!("386e860c2137d8B261B75cc5e48D5Af3E526284F");
+pub const HARBOR_ACCOUNT_FACTORY: Address = address!("7c0A743Df0A327cD97A91d850B1A5Cd5c31c6130");
 /// HarborPaymaster deployed by the deterministic deployer (same on every chain).
-pub const HARBOR_PAYMASTER: Address = address!("f7B9e594971e92E6DDB038Eb8022BcEa8caC1277");
+pub const HARBOR_PAYMASTER: Address = address!("7716432898c80f1bDd83c131C591E3538f46FEDA");
 
 /// A signature of the right shape that recovers to no owner, for gas estimation and
 /// paymaster stubs (the account's validation runs its full code path and then says "no").

@@ -9,9 +9,9 @@ mod send;
 mod user_operation;
 
 pub use account::{
-    AccountCall, Call, DUMMY_SIGNATURE, HARBOR_ACCOUNT_FACTORY, HARBOR_ACCOUNT_IMPLEMENTATION,
-    HARBOR_PAYMASTER, HarborAccount, IHarborAccount, IHarborAccountFactory, PendingRecovery,
-    decode_calls, encode_calls, split_nonce,
+    AccountCall, AccountConfig, Call, DUMMY_SIGNATURE, HARBOR_ACCOUNT_FACTORY,
+    HARBOR_ACCOUNT_IMPLEMENTATION, HARBOR_PAYMASTER, HarborAccount, IHarborAccount,
+    IHarborAccountFactory, PendingRecovery, decode_calls, encode_calls, split_nonce,
 };
 pub use revert::{decode_revert, explain_entry_point_reason};
 #[cfg(feature = "net")]

@@ -12,12 +12,13 @@ sol! {
     error NotAuthorized(address caller);
     error InvalidOwner(address owner);
     error InvalidGuardian(address guardian);
-    error GuardianAlreadyAdded(address guardian);
+    error DuplicateGuardian(address guardian);
+    error StaleConfig(uint256 version, uint256 currentVersion);
+    error InvalidConfigSignature();
     error NotAGuardian(address guardian);
     error TooManyGuardians();
     error InvalidThreshold(uint256 threshold, uint256 guardians);
     error InvalidSecurityDelay(uint256 delay);
-    error RecoveryIsPending();
     error NoPendingRecovery();
     error ApprovalExpired(uint256 deadline);
     error LengthMismatch();
@@ -147,8 +148,15 @@ fn account_error(data: &[u8]) -> Option<String> {
         )
     } else if let Ok(e) = InvalidGuardian::abi_decode(data) {
         format!("{} cannot be a guardian of this account", e.guardian)
-    } else if let Ok(e) = GuardianAlreadyAdded::abi_decode(data) {
-        format!("{} is already a guardian", e.guardian)
+    } else if let Ok(e) = DuplicateGuardian::abi_decode(data) {
+        format!("{} is listed twice as a guardian", e.guardian)
+    } else if let Ok(e) = StaleConfig::abi_decode(data) {
+        format!(
+            "these settings (version {}) are older than the account's (version {})",
+            e.version, e.currentVersion
+        )
+    } else if InvalidConfigSignature::abi_decode(data).is_ok() {
+        "the settings are not signed by the account's owner".into()
     } else if let Ok(e) = NotAGuardian::abi_decode(data) {
         format!("{} is not a guardian of this account", e.guardian)
     } else if TooManyGuardians::abi_decode(data).is_ok() {
@@ -160,8 +168,6 @@ fn account_error(data: &[u8]) -> Option<String> {
         )
     } else if let Ok(e) = InvalidSecurityDelay::abi_decode(data) {
         format!("a security delay of {} seconds is not allowed", e.delay)
-    } else if RecoveryIsPending::abi_decode(data).is_ok() {
-        "guardians cannot be changed while a recovery is pending".into()
     } else if NoPendingRecovery::abi_decode(data).is_ok() {
         "there is no pending recovery".into()
     } else if let Ok(e) = ApprovalExpired::abi_decode(data) {

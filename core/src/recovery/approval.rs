@@ -5,7 +5,7 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::{SolStruct, eip712_domain, sol};
 use serde::{Deserialize, Serialize};
 
-use super::{ApprovalBundle, ChainApproval, RecoveryError, RecoveryRequest};
+use super::{ApprovalBundle, ChainApproval, RecoveryError, RecoveryRequest, SignedConfig};
 use crate::chains::ChainRegistry;
 use crate::evm::{parse_signature, recover_address};
 use crate::keys::Signer;
@@ -49,6 +49,51 @@ pub struct AccountState {
     pub nonce: U256,
     /// The recovery waiting for its delay, if any.
     pub pending: Option<PendingState>,
+    /// The owner-signed settings in force (`None` before the first, or where not deployed).
+    #[serde(default)]
+    pub config: Option<SignedConfig>,
+}
+
+impl AccountState {
+    /// Version of the settings in force (0: none signed yet).
+    pub fn config_version(&self) -> u64 {
+        self.config.as_ref().map_or(0, |c| c.version)
+    }
+
+    /// The state this chain has once it caught up with the rest: deployed for `initial_owner`
+    /// if it is not yet, and with `latest` applied if that is newer than its own settings.
+    pub fn caught_up(&self, latest: Option<&SignedConfig>, initial_owner: Address) -> Self {
+        let mut state = self.clone();
+        if !state.deployed {
+            state.owner = initial_owner;
+            state.security_delay = super::DEFAULT_SECURITY_DELAY;
+            state.nonce = U256::ZERO;
+            state.pending = None;
+        }
+        if let Some(latest) = latest.filter(|l| l.version > self.config_version()) {
+            state.guardians = latest.guardians.clone();
+            state
+                .contract_guardians
+                .retain(|g| latest.guardians.contains(g));
+            state.threshold = latest.threshold;
+            state.security_delay = latest.security_delay;
+            state.config = Some(latest.clone());
+            if state.pending.is_some() {
+                // Applying newer settings cancels a recovery in its delay (as the owner would).
+                state.pending = None;
+                state.nonce += U256::from(1);
+            }
+        }
+        state
+    }
+}
+
+/// The newest settings among `states` (the ones every chain should have).
+pub fn latest_config(states: &[AccountState]) -> Option<&SignedConfig> {
+    states
+        .iter()
+        .filter_map(|s| s.config.as_ref())
+        .max_by_key(|c| c.version)
 }
 
 /// A recovery in its security delay.
@@ -178,7 +223,9 @@ pub fn describe_request(
                 .map_or_else(|_| format!("chain {}", c.chain_id), |ch| ch.name.clone())
         })
         .collect();
-    let deadline = request.chains.iter().map(|c| c.deadline).min().unwrap_or(0);
+    // The latest deadline: an approval stays usable until then on some chain, so that is what
+    // the guardian must know (requests made by Harbor use one deadline for every chain).
+    let deadline = request.chains.iter().map(|c| c.deadline).max().unwrap_or(0);
     let note = super::payload::clean_note(&request.note);
     let note = if note.is_empty() {
         String::new()
@@ -274,4 +321,89 @@ pub fn check_approval(
         });
     }
     Ok(SignatureCheck::Verified)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recovery::ChainTarget;
+
+    /// Security review, finding 7: the guardian is told the latest deadline, because the
+    /// signature stays usable on some chain until then.
+    #[test]
+    fn the_guardian_is_told_the_latest_deadline() {
+        let request = RecoveryRequest {
+            account: Address::repeat_byte(0xac),
+            new_owner: Address::repeat_byte(0x02),
+            chains: vec![
+                ChainTarget {
+                    chain_id: 1,
+                    nonce: U256::ZERO,
+                    deadline: 1_800_000_000,
+                },
+                ChainTarget {
+                    chain_id: 10,
+                    nonce: U256::ZERO,
+                    deadline: 1_900_000_000,
+                },
+            ],
+            note: String::new(),
+        };
+        let text = describe_request(&request, None, &ChainRegistry::new(vec![]));
+        assert!(text.contains("Unix time 1900000000"), "{text}");
+        assert!(!text.contains("1800000000"), "{text}");
+    }
+
+    #[test]
+    fn catching_up_applies_newer_settings_and_cancels_a_pending_recovery() {
+        let guardians = vec![Address::repeat_byte(1), Address::repeat_byte(2)];
+        let latest = SignedConfig {
+            guardians: guardians.clone(),
+            threshold: 2,
+            security_delay: 3 * 86_400,
+            version: 4,
+            signature: Bytes::new(),
+        };
+        let first_key = Address::repeat_byte(0x0f);
+        let fresh = AccountState {
+            chain_id: 10,
+            account: Address::repeat_byte(0xac),
+            deployed: false,
+            owner: Address::ZERO,
+            guardians: vec![],
+            contract_guardians: vec![],
+            threshold: 0,
+            security_delay: 0,
+            nonce: U256::ZERO,
+            pending: None,
+            config: None,
+        };
+        let caught = fresh.caught_up(Some(&latest), first_key);
+        assert_eq!(caught.owner, first_key);
+        assert_eq!(caught.guardians, guardians);
+        assert_eq!((caught.threshold, caught.security_delay), (2, 3 * 86_400));
+        assert_eq!(caught.config_version(), 4);
+        assert!(!caught.deployed);
+
+        // Deployed with an older config and a recovery in its delay: it gets cancelled.
+        let mut older = fresh.clone();
+        older.deployed = true;
+        older.owner = first_key;
+        older.nonce = U256::from(3);
+        older.config = Some(SignedConfig {
+            version: 2,
+            ..latest.clone()
+        });
+        older.pending = Some(PendingState {
+            new_owner: Address::repeat_byte(0x66),
+            execute_after: 10,
+            approvals: 1,
+        });
+        let caught = older.caught_up(Some(&latest), first_key);
+        assert_eq!(caught.pending, None);
+        assert_eq!(caught.nonce, U256::from(4));
+        // Already up to date: nothing changes.
+        assert_eq!(caught.caught_up(Some(&latest), first_key), caught);
+        assert_eq!(latest_config(&[fresh, older]).map(|c| c.version), Some(2));
+    }
 }

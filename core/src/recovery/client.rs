@@ -14,14 +14,14 @@ use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::SolCall;
 use serde::{Deserialize, Serialize};
 
-use super::approval::{AccountState, PendingState};
+use super::approval::{AccountState, PendingState, latest_config};
 use super::{
-    ApprovalBundle, ChainTarget, RecoveryError, RecoveryRequest, RecoverySession, RecoveryStage,
-    cancel_call, guardian_changes,
+    ApprovalBundle, ChainTarget, DEFAULT_SECURITY_DELAY, RecoveryError, RecoveryRequest,
+    RecoverySession, RecoveryStage, SignedConfig, cancel_call,
 };
 use crate::aa::{
-    AccountCall, AccountClient, HARBOR_ACCOUNT_FACTORY, HarborAccount, IHarborAccount, SendOptions,
-    SendOutcome, SendProgress,
+    AccountCall, AccountClient, HARBOR_ACCOUNT_FACTORY, HarborAccount, IHarborAccount,
+    IHarborAccountFactory, SendOptions, SendOutcome, SendProgress,
 };
 use crate::keys::Signer;
 use crate::rpc::NodeClient;
@@ -56,13 +56,27 @@ pub enum RecoveryAlert {
         /// The key that owns it now.
         owner: Address,
     },
+    /// The account is not deployed on this chain and would be created for its first key, not
+    /// this device's (the account was recovered elsewhere): do not receive funds there until the
+    /// recovery is completed on this chain too.
+    #[serde(rename_all = "camelCase")]
+    NotRecoveredHere {
+        /// Chain id.
+        chain_id: u64,
+        /// The account.
+        account: Address,
+        /// The key it would belong to there.
+        owner: Address,
+    },
 }
 
 impl RecoveryAlert {
     /// The chain the alert is about.
     pub fn chain_id(&self) -> u64 {
         match self {
-            Self::Pending { chain_id, .. } | Self::OwnerChanged { chain_id, .. } => *chain_id,
+            Self::Pending { chain_id, .. }
+            | Self::OwnerChanged { chain_id, .. }
+            | Self::NotRecoveredHere { chain_id, .. } => *chain_id,
         }
     }
 
@@ -86,6 +100,13 @@ impl RecoveryAlert {
             } => format!(
                 "Your account on chain {chain_id} is now controlled by another key ({owner}), \
                  after a recovery. This device can no longer use it there."
+            ),
+            Self::NotRecoveredHere {
+                chain_id, owner, ..
+            } => format!(
+                "Your account's address on chain {chain_id} still belongs to its former key \
+                 ({owner}): the recovery is not complete there. Do not receive funds on that \
+                 chain until it is."
             ),
         }
     }
@@ -146,6 +167,7 @@ impl RecoveryClient {
             security_delay: 0,
             nonce: U256::ZERO,
             pending: None,
+            config: None,
         };
         if node.code(account).await?.is_empty() {
             return Ok(empty);
@@ -172,6 +194,9 @@ impl RecoveryClient {
         let pending = read
             .call(IHarborAccount::pendingRecoveryCall {}, "pending recovery")
             .await?;
+        let latest = read
+            .call(IHarborAccount::latestConfigCall {}, "settings")
+            .await?;
         let mut contract_guardians = Vec::new();
         for g in &guardians {
             if !node.code(*g).await?.is_empty() {
@@ -190,6 +215,7 @@ impl RecoveryClient {
                 execute_after: pending.executeAfter,
                 approvals: pending.approvals,
             }),
+            config: SignedConfig::from_abi(latest.config, latest.signature),
             deployed: true,
             ..empty
         })
@@ -207,40 +233,119 @@ impl RecoveryClient {
         Ok(states)
     }
 
-    /// Makes the account's guardians `desired` with `threshold` on `chain_id`, in one sponsored
-    /// operation signed by the owner. `None` when nothing had to change.
+    /// The account's state on every configured chain as it will be once caught up (deployed,
+    /// newest settings applied); `origin` is how the account was created, needed for chains where
+    /// it is not deployed (found from the factory's log when `None`; such chains are left as they
+    /// are when it cannot be found). Returns the raw states too, and the origin found.
+    async fn caught_up_states(
+        &self,
+        account: Address,
+        origin: Option<HarborAccount>,
+    ) -> Result<CaughtUp, RecoveryError> {
+        let raw = self.account_states(account).await?;
+        let latest = latest_config(&raw).cloned();
+        let origin = match origin {
+            Some(o) => Some(o),
+            None if raw.iter().any(|s| !s.deployed) && raw.iter().any(|s| s.deployed) => {
+                self.locate_account(account).await.ok()
+            }
+            None => None,
+        };
+        let mut caught = Vec::with_capacity(raw.len());
+        for state in &raw {
+            let mut state = match (state.deployed, origin) {
+                (true, _) => state.caught_up(latest.as_ref(), state.owner),
+                (false, Some(o)) => state.caught_up(latest.as_ref(), o.initial_owner),
+                (false, None) => state.clone(),
+            };
+            if state.guardians != raw_guardians(&raw, state.chain_id) {
+                let node = self.client(state.chain_id)?.node();
+                state.contract_guardians.clear();
+                for g in &state.guardians {
+                    if !node.code(*g).await?.is_empty() {
+                        state.contract_guardians.push(*g);
+                    }
+                }
+            }
+            caught.push(state);
+        }
+        Ok(CaughtUp {
+            raw,
+            caught,
+            latest,
+            origin,
+        })
+    }
+
+    /// Makes the account's guardians `desired` with `threshold` on every configured chain where
+    /// `owner` controls it (deploying it where it is not yet): one config signed by the owner,
+    /// applied by a sponsored operation on each chain that does not have it. Chains already up
+    /// to date are skipped; returns what was sent, per chain. A chain that fails does not stop
+    /// the others; the first error is returned after all were tried.
     pub async fn set_guardians(
         &self,
-        chain_id: u64,
         account: &HarborAccount,
         owner: &dyn Signer,
         desired: &[Address],
         threshold: u32,
-        progress: &(dyn Fn(SendProgress) + Send + Sync),
-    ) -> Result<Option<SendOutcome>, RecoveryError> {
+        progress: &(dyn Fn(u64, SendProgress) + Send + Sync),
+    ) -> Result<Vec<(u64, SendOutcome)>, RecoveryError> {
         let address = account.address();
-        let state = self.account_state(chain_id, address).await?;
-        let calls = guardian_changes(
-            address,
-            owner.address(),
-            &state.guardians,
-            state.threshold,
-            desired,
-            threshold,
-        )?;
-        if calls.is_empty() {
-            return Ok(None);
+        let states = self.account_states(address).await?;
+        let latest = latest_config(&states);
+        let delay = latest.map_or(DEFAULT_SECURITY_DELAY, |l| l.security_delay);
+        let config = match latest {
+            Some(l)
+                if l.has_settings(desired, threshold, delay)
+                    && l.signer(address) == Some(owner.address()) =>
+            {
+                l.clone()
+            }
+            _ => SignedConfig::sign(
+                address,
+                owner,
+                desired,
+                threshold,
+                delay,
+                latest.map_or(1, |l| l.version + 1),
+            )?,
+        };
+        let mut sent = Vec::new();
+        let mut first_error = None;
+        for state in &states {
+            let controls = if state.deployed {
+                state.owner == owner.address()
+            } else {
+                account.initial_owner == owner.address()
+            };
+            if !controls || state.config_version() >= config.version {
+                continue;
+            }
+            let chain_id = state.chain_id;
+            let result = self
+                .client(chain_id)?
+                .send_calls(
+                    account,
+                    owner,
+                    &[config.apply_call(address)],
+                    &self.options,
+                    &|p| progress(chain_id, p),
+                )
+                .await;
+            match result {
+                Ok(outcome) => sent.push((chain_id, outcome)),
+                Err(e) => {
+                    first_error.get_or_insert(RecoveryError::from(e));
+                }
+            }
         }
-        let client = self.client(chain_id)?;
-        Ok(Some(
-            client
-                .send_calls(account, owner, &calls, &self.options, progress)
-                .await?,
-        ))
+        first_error.map_or(Ok(sent), Err)
     }
 
     /// Starts a recovery of `account` to `new_owner`: reads the account on every chain and
-    /// makes the request (approvals valid for `valid_for`) on each chain where it is deployed.
+    /// makes the request (approvals valid for `valid_for`, one deadline for all) on each chain
+    /// where it is deployed, and on each where it is not yet but will be created for its first
+    /// key with the owner's latest settings: the recovery follows the address everywhere.
     pub async fn create_session(
         &self,
         account: Address,
@@ -248,34 +353,41 @@ impl RecoveryClient {
         valid_for: Duration,
         note: &str,
     ) -> Result<RecoverySession, RecoveryError> {
-        let states = self.account_states(account).await?;
-        let deployed: Vec<&AccountState> = states.iter().filter(|s| s.deployed).collect();
-        if deployed.is_empty() {
+        let CaughtUp {
+            raw,
+            caught,
+            origin,
+            ..
+        } = self.caught_up_states(account, None).await?;
+        let Some(first) = raw.iter().find(|s| s.deployed) else {
             return Err(RecoveryError::UnknownAccount { account });
+        };
+        let mut now = 0;
+        for state in &caught {
+            now = now.max(
+                self.client(state.chain_id)?
+                    .node()
+                    .latest_timestamp()
+                    .await?,
+            );
         }
-        let mut chains = Vec::new();
-        let mut created_at = 0;
-        for state in &deployed {
-            if state.owner == new_owner {
-                continue;
-            }
-            if state.guardians.is_empty() || state.threshold == 0 {
-                continue;
-            }
-            let now = self
-                .client(state.chain_id)?
-                .node()
-                .latest_timestamp()
-                .await?;
-            created_at = created_at.max(now);
-            chains.push(ChainTarget {
+        let deadline = now.saturating_add(valid_for.as_secs());
+        let chains: Vec<ChainTarget> = caught
+            .iter()
+            .zip(&raw)
+            .filter(|(state, raw)| {
+                (raw.deployed || origin.is_some())
+                    && state.owner != new_owner
+                    && !state.guardians.is_empty()
+                    && state.threshold > 0
+            })
+            .map(|(state, _)| ChainTarget {
                 chain_id: state.chain_id,
                 nonce: state.nonce,
-                deadline: now.saturating_add(valid_for.as_secs()),
-            });
-        }
+                deadline,
+            })
+            .collect();
         if chains.is_empty() {
-            let first = deployed[0];
             return Err(if first.owner == new_owner {
                 RecoveryError::InvalidPayload(format!(
                     "{new_owner} already owns this account on every chain"
@@ -293,7 +405,9 @@ impl RecoveryClient {
             chains,
             note: super::payload::clean_note(note),
         };
-        RecoverySession::new(request, &states, created_at)
+        let mut session = RecoverySession::new(request, &caught, now)?;
+        session.origin = origin;
+        Ok(session)
     }
 
     /// Checks a guardian's approvals (locally, and through ERC-1271 for contract guardians)
@@ -303,13 +417,12 @@ impl RecoveryClient {
         session: &mut RecoverySession,
         bundle: &ApprovalBundle,
     ) -> Result<(), RecoveryError> {
-        let mut states = Vec::new();
+        let states = self
+            .caught_up_states(session.request.account, session.origin)
+            .await?
+            .caught;
         let mut now = 0;
         for approval in &bundle.approvals {
-            states.push(
-                self.account_state(approval.chain_id, session.request.account)
-                    .await?,
-            );
             let t = self
                 .client(approval.chain_id)?
                 .node()
@@ -354,9 +467,21 @@ impl RecoveryClient {
     ) -> Result<(), RecoveryError> {
         let mut first_error = None;
         let chain_ids: Vec<u64> = session.chains.iter().map(|c| c.chain_id).collect();
+        let latest = match self
+            .caught_up_states(session.request.account, session.origin)
+            .await
+        {
+            Ok(found) => {
+                session.origin = session.origin.or(found.origin);
+                found.latest
+            }
+            Err(e) => return Err(e),
+        };
         for chain_id in chain_ids {
             let result = self
-                .advance_chain(session, chain_id, new_owner, &|p| progress(chain_id, p))
+                .advance_chain(session, chain_id, new_owner, latest.as_ref(), &|p| {
+                    progress(chain_id, p)
+                })
                 .await;
             if let Some(chain) = session.chains.iter_mut().find(|c| c.chain_id == chain_id) {
                 match &result {
@@ -380,6 +505,7 @@ impl RecoveryClient {
         session: &mut RecoverySession,
         chain_id: u64,
         new_owner: &dyn Signer,
+        latest: Option<&SignedConfig>,
         progress: &(dyn Fn(SendProgress) + Send + Sync),
     ) -> Result<(), RecoveryError> {
         if new_owner.address() != session.request.new_owner {
@@ -390,14 +516,19 @@ impl RecoveryClient {
         }
         let client = self.client(chain_id)?;
         let account = session.request.account;
-        let state = self.account_state(chain_id, account).await?;
+        let raw = self.account_state(chain_id, account).await?;
+        let caught_up = |raw: &AccountState, session: &RecoverySession| match session.origin {
+            Some(o) if !raw.deployed => raw.caught_up(latest, o.initial_owner),
+            _ => raw.caught_up(latest, raw.owner),
+        };
         let now = client.node().latest_timestamp().await?;
-        session.sync(&state, now);
+        session.sync(&caught_up(&raw, session), now);
         let Some(chain) = session.chain(chain_id).cloned() else {
             return Ok(());
         };
         let helper = HarborAccount::new(new_owner.address(), U256::ZERO);
-        match chain.stage {
+        let behind = latest.filter(|l| l.version > raw.config_version());
+        let calls = match chain.stage {
             RecoveryStage::ReadyToSubmit => {
                 let Some(target) = session
                     .request
@@ -415,7 +546,26 @@ impl RecoveryClient {
                         need: chain.threshold,
                     });
                 }
-                let call = AccountCall {
+                // Catch the chain up first, in the same operation: create the account where it
+                // does not exist yet, then apply the owner's newest settings.
+                let mut calls = Vec::new();
+                if !raw.deployed {
+                    let origin = session
+                        .origin
+                        .ok_or(RecoveryError::UnknownAccount { account })?;
+                    calls.push(AccountCall {
+                        to: origin.factory,
+                        value: U256::ZERO,
+                        data: IHarborAccountFactory::createAccountCall {
+                            owner: origin.initial_owner,
+                            salt: origin.salt,
+                        }
+                        .abi_encode()
+                        .into(),
+                    });
+                }
+                calls.extend(behind.map(|l| l.apply_call(account)));
+                calls.push(AccountCall {
                     to: account,
                     value: U256::ZERO,
                     data: IHarborAccount::startRecoveryCall {
@@ -426,44 +576,64 @@ impl RecoveryClient {
                     }
                     .abi_encode()
                     .into(),
-                };
-                let outcome = client
-                    .send_calls(&helper, new_owner, &[call], &self.options, progress)
-                    .await?;
-                let state = self.account_state(chain_id, account).await?;
-                session.sync(&state, now);
-                set_transaction(session, chain_id, outcome.transaction_hash);
+                });
+                calls
             }
             RecoveryStage::Started { execute_after, .. } if execute_after <= now => {
-                let call = AccountCall {
+                vec![AccountCall {
                     to: account,
                     value: U256::ZERO,
                     data: IHarborAccount::executeRecoveryCall {}.abi_encode().into(),
-                };
-                let outcome = client
-                    .send_calls(&helper, new_owner, &[call], &self.options, progress)
-                    .await?;
-                let state = self.account_state(chain_id, account).await?;
-                session.sync(&state, now);
-                set_transaction(session, chain_id, outcome.transaction_hash);
+                }]
             }
-            _ => {}
-        }
+            // Settings the new owner signed since (on another chain) follow it here.
+            RecoveryStage::Executed { .. } => match behind {
+                Some(l) if l.signer(account) == Some(new_owner.address()) => {
+                    client
+                        .send_calls(
+                            &helper,
+                            new_owner,
+                            &[l.apply_call(account)],
+                            &self.options,
+                            progress,
+                        )
+                        .await?;
+                    return Ok(());
+                }
+                _ => return Ok(()),
+            },
+            _ => return Ok(()),
+        };
+        let outcome = client
+            .send_calls(&helper, new_owner, &calls, &self.options, progress)
+            .await?;
+        let raw = self.account_state(chain_id, account).await?;
+        session.sync(&caught_up(&raw, session), now);
+        set_transaction(session, chain_id, outcome.transaction_hash);
         Ok(())
     }
 
     /// What the owner holding `owner_key` must be told about `account`: recoveries pending on
-    /// any chain (cancellable), and chains where another key took over. One poll: call it
-    /// periodically (the desktop app every block interval or so).
+    /// any chain (cancellable), chains where another key took over, and chains where the
+    /// account is not deployed yet and would be created for another key (its first one). One
+    /// poll: call it periodically (the desktop app every block interval or so).
     pub async fn alerts(
         &self,
-        account: Address,
+        harbor: &HarborAccount,
         owner_key: Address,
     ) -> Result<Vec<RecoveryAlert>, RecoveryError> {
+        let account = harbor.address();
         let mut alerts = Vec::new();
         for (chain_id, client) in &self.chains {
             let state = self.account_state(*chain_id, account).await?;
             if !state.deployed {
+                if harbor.initial_owner != owner_key {
+                    alerts.push(RecoveryAlert::NotRecoveredHere {
+                        chain_id: *chain_id,
+                        account,
+                        owner: harbor.initial_owner,
+                    });
+                }
                 continue;
             }
             if state.owner != owner_key {
@@ -540,6 +710,21 @@ impl RecoveryClient {
     pub fn node(&self, chain_id: u64) -> Result<&NodeClient, RecoveryError> {
         Ok(self.client(chain_id)?.node())
     }
+}
+
+/// Every chain's state, raw and caught up, with the newest settings and the account's origin.
+struct CaughtUp {
+    raw: Vec<AccountState>,
+    caught: Vec<AccountState>,
+    latest: Option<SignedConfig>,
+    origin: Option<HarborAccount>,
+}
+
+fn raw_guardians(raw: &[AccountState], chain_id: u64) -> Vec<Address> {
+    raw.iter()
+        .find(|s| s.chain_id == chain_id)
+        .map(|s| s.guardians.clone())
+        .unwrap_or_default()
 }
 
 /// Reads view functions of one account on one chain.

@@ -1,11 +1,9 @@
-//! Guardians of an account: who they are, advice on thresholds, and the account calls that turn
-//! the on-chain guardian set into the one the user chose.
+//! Guardians of an account: who they are, advice on thresholds, and the owner's cancel call.
 
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use serde::{Deserialize, Serialize};
 
-use super::RecoveryError;
 use crate::aa::{AccountCall, IHarborAccount};
 
 /// Most guardians an account can have (the contract's bound).
@@ -143,89 +141,6 @@ pub fn review_guardians(guardians: usize, threshold: u32) -> Vec<GuardianWarning
     warnings
 }
 
-/// The account calls that change guardians `current` (threshold `current_threshold`) into
-/// `desired` with `threshold`: additions, then the threshold, then removals, so every step is
-/// valid for the contract. Empty when nothing changes.
-pub fn guardian_changes(
-    account: Address,
-    owner: Address,
-    current: &[Address],
-    current_threshold: u32,
-    desired: &[Address],
-    threshold: u32,
-) -> Result<Vec<AccountCall>, RecoveryError> {
-    let mut seen = std::collections::HashSet::new();
-    for g in desired {
-        let reason = if g.is_zero() {
-            Some("the zero address cannot sign")
-        } else if *g == account {
-            Some("an account cannot guard itself")
-        } else if *g == owner {
-            Some("the owner key cannot be its own guardian")
-        } else if !seen.insert(*g) {
-            Some("it is listed twice")
-        } else {
-            None
-        };
-        if let Some(reason) = reason {
-            return Err(RecoveryError::InvalidGuardian {
-                address: *g,
-                reason,
-            });
-        }
-    }
-    if desired.len() > MAX_GUARDIANS {
-        return Err(RecoveryError::TooManyGuardians {
-            count: desired.len(),
-        });
-    }
-    let n = desired.len() as u32;
-    if threshold > n || (threshold == 0 && n > 0) {
-        return Err(RecoveryError::InvalidThreshold {
-            threshold,
-            guardians: n,
-        });
-    }
-    let added: Vec<Address> = desired
-        .iter()
-        .filter(|g| !current.contains(g))
-        .copied()
-        .collect();
-    let removed: Vec<Address> = current
-        .iter()
-        .filter(|g| !desired.contains(g))
-        .copied()
-        .collect();
-    if current.len() + added.len() > MAX_GUARDIANS {
-        return Err(RecoveryError::TooManyGuardians {
-            count: current.len() + added.len(),
-        });
-    }
-    let call = |data: Vec<u8>| AccountCall {
-        to: account,
-        value: U256::ZERO,
-        data: data.into(),
-    };
-    let mut calls: Vec<AccountCall> = added
-        .iter()
-        .map(|g| call(IHarborAccount::addGuardianCall { guardian: *g }.abi_encode()))
-        .collect();
-    if threshold != current_threshold {
-        calls.push(call(
-            IHarborAccount::setThresholdCall {
-                newThreshold: U256::from(threshold),
-            }
-            .abi_encode(),
-        ));
-    }
-    calls.extend(
-        removed
-            .iter()
-            .map(|g| call(IHarborAccount::removeGuardianCall { guardian: *g }.abi_encode())),
-    );
-    Ok(calls)
-}
-
 /// The account call that cancels a pending recovery (sent by the owner through the account).
 pub fn cancel_call(account: Address) -> AccountCall {
     AccountCall {
@@ -267,46 +182,5 @@ mod tests {
                 .message()
                 .contains("One guardian")
         );
-    }
-
-    #[test]
-    fn changes_are_ordered_so_each_step_is_valid() {
-        let account = Address::repeat_byte(0xaa);
-        let owner = Address::repeat_byte(0x0e);
-        let [a, b, c] = [1u8, 2, 3].map(Address::repeat_byte);
-        let calls = guardian_changes(account, owner, &[a, b], 2, &[b, c], 1).unwrap();
-        let selectors: Vec<[u8; 4]> = calls
-            .iter()
-            .map(|c| c.data[..4].try_into().unwrap())
-            .collect();
-        assert_eq!(
-            selectors,
-            [
-                IHarborAccount::addGuardianCall::SELECTOR,
-                IHarborAccount::setThresholdCall::SELECTOR,
-                IHarborAccount::removeGuardianCall::SELECTOR
-            ]
-        );
-        assert!(calls.iter().all(|c| c.to == account));
-        assert!(
-            guardian_changes(account, owner, &[a], 1, &[a], 1)
-                .unwrap()
-                .is_empty()
-        );
-        assert!(matches!(
-            guardian_changes(account, owner, &[], 0, &[a, a], 1),
-            Err(RecoveryError::InvalidGuardian { .. })
-        ));
-        assert!(matches!(
-            guardian_changes(account, owner, &[], 0, &[owner], 1),
-            Err(RecoveryError::InvalidGuardian { .. })
-        ));
-        assert!(matches!(
-            guardian_changes(account, owner, &[], 0, &[a, b], 3),
-            Err(RecoveryError::InvalidThreshold {
-                threshold: 3,
-                guardians: 2
-            })
-        ));
     }
 }

@@ -5,12 +5,16 @@
 //! - The flow on a new device ([`RecoverySession`], and over the network [`RecoveryClient`]):
 //!   a [`RecoveryRequest`] for guardians, their [`ApprovalBundle`]s checked locally, the
 //!   recovery started, then executed when the delay is over, on every chain of the account.
-//! - The owner's protection ([`RecoveryClient::alerts`], [`cancel_call`]).
+//! - The owner's settings ([`SignedConfig`]): guardians, threshold and delay signed once and
+//!   applied on every chain, also on chains where the account is deployed later.
+//! - The owner's protection ([`RecoveryClient::alerts`], [`cancel_call`],
+//!   [`invalidate_approvals_call`]).
 //! - Paper backups without any on-chain step: SLIP-39 shares ([`shamir`]).
 
 mod approval;
 #[cfg(feature = "net")]
 mod client;
+mod config;
 mod guardians;
 mod payload;
 mod session;
@@ -20,13 +24,17 @@ use alloy_primitives::Address;
 
 pub use approval::{
     AccountState, GuardianSigner, PendingState, SignatureCheck, approve, check_approval,
-    describe_request, harbor_message_digest, recovery_digest,
+    describe_request, harbor_message_digest, latest_config, recovery_digest,
 };
 #[cfg(feature = "net")]
 pub use client::{RecoveryAlert, RecoveryClient};
+pub use config::{
+    DEFAULT_SECURITY_DELAY, MAX_SECURITY_DELAY, MIN_SECURITY_DELAY, SignedConfig, check_settings,
+    config_digest, invalidate_approvals_call,
+};
 pub use guardians::{
-    Guardian, GuardianKind, GuardianWarning, MAX_GUARDIANS, cancel_call, guardian_changes,
-    review_guardians, suggested_threshold,
+    Guardian, GuardianKind, GuardianWarning, MAX_GUARDIANS, cancel_call, review_guardians,
+    suggested_threshold,
 };
 pub use payload::{
     ApprovalBundle, ChainApproval, ChainTarget, Invitation, InvitationReply, MAX_NOTE_CHARS,
@@ -60,6 +68,12 @@ pub enum RecoveryError {
         threshold: u32,
         /// The number of guardians.
         guardians: u32,
+    },
+    /// The security delay is outside what the account accepts.
+    #[error("a security delay of {seconds} s is not allowed: choose between 1 and 90 days")]
+    InvalidSecurityDelay {
+        /// The delay asked for.
+        seconds: u64,
     },
     /// A link or pasted text is not a valid payload.
     #[error("{0}")]

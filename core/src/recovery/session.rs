@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::approval::{AccountState, SignatureCheck, check_approval};
 use super::{ApprovalBundle, RecoveryError, RecoveryRequest};
+use crate::aa::HarborAccount;
 
 /// Where the recovery of one chain stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,6 +132,10 @@ pub struct RecoverySession {
     pub created_at: u64,
     /// One entry per chain of the request.
     pub chains: Vec<ChainRecovery>,
+    /// How the account was created (first key and salt), to create it on chains where it does
+    /// not exist yet; found from the factory's log.
+    #[serde(default)]
+    pub origin: Option<HarborAccount>,
 }
 
 impl RecoverySession {
@@ -157,6 +162,7 @@ impl RecoverySession {
             new_owner_key: None,
             created_at,
             chains,
+            origin: None,
         })
     }
 
@@ -346,6 +352,7 @@ mod tests {
             security_delay: 3600,
             nonce: U256::from(4),
             pending: None,
+            config: None,
         };
         let request = RecoveryRequest {
             account,

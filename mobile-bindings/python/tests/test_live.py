@@ -114,7 +114,7 @@ async def flow(tmp_path):
             guardians,
         )
     ]
-    changed = await service.set_guardians(vault, wallet.id, 0, None, 31337, infos, 2, None)
+    changed = await service.set_guardians(vault, wallet.id, 0, None, infos, 2, None)
     assert changed
     state = await service.guardian_state(31337, smart)
     assert state.threshold == 2 and len(state.guardians) == 3
@@ -152,7 +152,7 @@ async def flow(tmp_path):
 
     progress = await service.advance_recovery(phone, progress.id, None)
     assert progress.chains[0].stage == "started", progress.chains[0].last_error
-    [alert] = await service.alerts(smart, account.owner_address)
+    [alert] = await service.alerts(account.owner_address, None)
     assert alert.cancellable and alert.new_owner == phone_account.owner_address
     assert alert.seconds_left > 86_000
 
@@ -177,5 +177,5 @@ async def flow(tmp_path):
         await client.send_calls(
             vault, wallet.id, 0, None, [client.native_transfer(friend, "0.1")], True, "old", None
         )
-    [alert] = await service.alerts(smart, account.owner_address)
+    [alert] = await service.alerts(account.owner_address, None)
     assert not alert.cancellable and "another key" in alert.message
