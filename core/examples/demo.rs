@@ -85,7 +85,13 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     println!("6. Paper backup: the phrase split into SLIP-39 shares, any 2 of 3 restore it …");
     let options = SplitOptions::single_group(2, 3);
-    let shares = vault.split_into_shares(&wallet.id, password, &options)?;
+    let paper = vault.split_into_shares(&wallet.id, password, &options)?;
+    println!(
+        "   written beside each share: phrase language {}, first address {}",
+        paper.language.native_name(),
+        paper.first_address
+    );
+    let shares = &paper.groups;
     for share in &shares[0] {
         let info = share_info(share)?;
         println!(
@@ -96,9 +102,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             info.member_threshold
         );
     }
-    let restored = combine_to_mnemonic(&[&shares[0][2], &shares[0][0]], "")?;
+    let restored = combine_to_mnemonic(&[&shares[0][2], &shares[0][0]], "", paper.language)?;
     assert_eq!(*restored.phrase(), *mnemonic.phrase());
-    let alone = match combine_to_mnemonic(&[&shares[0][1]], "") {
+    let alone = match combine_to_mnemonic(&[&shares[0][1]], "", paper.language) {
         Ok(_) => return Err("one share alone must not restore the phrase".into()),
         Err(e) => e,
     };

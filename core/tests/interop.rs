@@ -335,7 +335,70 @@ fn typed_data_fixtures() -> Vec<Value> {
             "meta": {"note": "two legs", "flags": [true, false, true]}
         }
     });
-    vec![mail, numbers, permit, nested]
+    // The domain is hashed by its declared type: fields in a non-standard order, a custom field,
+    // and a value the type does not declare (ignored) — security review, finding 6.
+    let reordered = json!({
+        "types": {
+            "EIP712Domain": [
+                {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"},
+                {"name": "name", "type": "string"}, {"name": "version", "type": "string"}
+            ],
+            "Note": [{"name": "text", "type": "string"}]
+        },
+        "primaryType": "Note",
+        "domain": {"name": "Order", "version": "1", "chainId": 10,
+                   "verifyingContract": "0x1111111111111111111111111111111111111111"},
+        "message": {"text": "fields out of the usual order"}
+    });
+    let custom = json!({
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"},
+                {"name": "app", "type": "string"}, {"name": "deployment", "type": "uint64"}
+            ],
+            "Note": [{"name": "text", "type": "string"}]
+        },
+        "primaryType": "Note",
+        "domain": {"name": "Custom", "chainId": 1, "app": "exchange", "deployment": 7},
+        "message": {"text": "a custom domain field"}
+    });
+    let undeclared = json!({
+        "types": {
+            "EIP712Domain": [{"name": "name", "type": "string"}],
+            "Note": [{"name": "text", "type": "string"}]
+        },
+        "primaryType": "Note",
+        "domain": {"name": "Loose", "chainId": 5, "verifyingContract": "0x2222222222222222222222222222222222222222"},
+        "message": {"text": "values the domain type does not declare"}
+    });
+    vec![mail, numbers, permit, nested, reordered, custom, undeclared]
+}
+
+#[test]
+fn personal_sign_reads_site_parameters_as_metamask_does() {
+    // Odd-length hex is hex with a leading zero (security review, finding 10); text stays text.
+    let mut oracle = Oracle::node();
+    let key = random_key(&mut rand::rng());
+    for data in [
+        "0xabc",
+        "0x0abc",
+        "0x",
+        "0xABCDEF",
+        "hello",
+        "0xnot hex",
+        "0x1",
+    ] {
+        let request = harbor_core::dapp::parse_request(
+            "personal_sign",
+            &json!([data, key.address()]),
+            key.address(),
+        )
+        .unwrap();
+        let ours = request.sign(&key, 1).unwrap();
+        let theirs =
+            oracle.ask(json!({"op": "mmPersonalSign", "key": key_hex(&key), "data": data}));
+        assert_eq!(ours, theirs["signature"], "{data}");
+    }
 }
 
 #[test]

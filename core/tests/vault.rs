@@ -50,12 +50,15 @@ fn create_add_reopen_unlock_sign() {
 
     let mut vault = Vault::open(&path).unwrap();
     assert!(!vault.is_unlocked());
-    // Names and addresses are readable while locked; keys are not.
+    // Names are readable while locked; addresses (checked against their keys) and keys are not.
     let wallets = vault.wallets().unwrap();
     assert_eq!(
         wallets.iter().map(|w| w.name.as_str()).collect::<Vec<_>>(),
         ["Savings", "Old key"]
     );
+    assert_eq!(vault.accounts(&wallet.id).unwrap_err(), VaultError::Locked);
+    assert_eq!(vault.signer(&wallet.id, 0).unwrap_err(), VaultError::Locked);
+    vault.unlock(PASSWORD).unwrap();
     let accounts = vault.accounts(&wallet.id).unwrap();
     assert_eq!(
         accounts[0].address,
@@ -65,9 +68,6 @@ fn create_add_reopen_unlock_sign() {
         accounts[1].address,
         addr("0x6Fac4D18c912343BF86fa7049364Dd4E424Ab9C0")
     );
-    assert_eq!(vault.signer(&wallet.id, 0).unwrap_err(), VaultError::Locked);
-
-    vault.unlock(PASSWORD).unwrap();
     assert_eq!(
         vault.signer(&wallet.id, 1).unwrap().address(),
         addr("0x6Fac4D18c912343BF86fa7049364Dd4E424Ab9C0")
@@ -122,7 +122,12 @@ fn wrong_password_changes_nothing() {
     assert!(!vault.is_unlocked());
     assert_eq!(
         vault
-            .change_password("not the password", "another password", KdfParams::LIGHT)
+            .change_password(
+                "not the password",
+                "another password",
+                KdfParams::LIGHT,
+                None
+            )
             .unwrap_err(),
         VaultError::WrongPassword
     );
@@ -143,7 +148,7 @@ fn change_password_rewraps_and_can_raise_kdf_cost() {
         parallelism: 2,
     };
     vault
-        .change_password(PASSWORD, "a brand new password", stronger)
+        .change_password(PASSWORD, "a brand new password", stronger, None)
         .unwrap();
     assert_eq!(vault.kdf_params().unwrap(), stronger);
     drop(vault);
@@ -159,7 +164,7 @@ fn change_password_rewraps_and_can_raise_kdf_cost() {
     );
     assert_eq!(
         vault
-            .change_password("a brand new password", "short", KdfParams::LIGHT)
+            .change_password("a brand new password", "short", KdfParams::LIGHT, None)
             .unwrap_err(),
         VaultError::PasswordTooShort { min: 8 }
     );
@@ -172,7 +177,8 @@ fn change_password_rewraps_and_can_raise_kdf_cost() {
                     memory_kib: 4096,
                     iterations: 1,
                     parallelism: 1
-                }
+                },
+                None
             )
             .unwrap_err(),
         VaultError::WeakKdfParams
@@ -443,12 +449,19 @@ fn keyring_unlock() {
     let mut vault = Vault::open(&path).unwrap();
     vault.unlock_with_keyring(&store).unwrap();
     assert!(vault.signer(&wallet.id, 0).is_ok());
-    // A password change keeps keyring unlock working: the data key is unchanged.
+    // A password change rotates the data key; keyring unlock is renewed through the store.
     vault
-        .change_password(PASSWORD, "next password!", KdfParams::LIGHT)
+        .change_password(PASSWORD, "next password!", KdfParams::LIGHT, Some(&store))
         .unwrap();
     vault.lock();
     vault.unlock_with_keyring(&store).unwrap();
+    assert!(vault.signer(&wallet.id, 0).is_ok());
+    // Without the store it is turned off (the old wrap would open nothing), never left broken.
+    vault
+        .change_password("next password!", "third password", KdfParams::LIGHT, None)
+        .unwrap();
+    assert!(!vault.keyring_enabled().unwrap());
+    vault.enable_keyring(&store).unwrap();
 
     // The keyring lost its entry: say so, and the password still works.
     let empty = MemoryStore::default();
@@ -457,7 +470,7 @@ fn keyring_unlock() {
         vault.unlock_with_keyring(&empty).unwrap_err(),
         VaultError::KeyringKeyMissing
     );
-    vault.unlock("next password!").unwrap();
+    vault.unlock("third password").unwrap();
 
     vault.disable_keyring(&store).unwrap();
     assert!(!vault.keyring_enabled().unwrap());
@@ -588,6 +601,7 @@ fn guardian_names_and_recoveries_survive_restarts() {
         security_delay: 60,
         nonce: U256::ZERO,
         pending: None,
+        config: None,
     };
     let session = RecoverySession::new(request, &[state], 1).unwrap();
     vault.save_recovery(&session).unwrap();
@@ -642,13 +656,16 @@ fn paper_shares_restore_the_same_wallet_elsewhere() {
         vault.split_into_shares(&id, "wrong password!", &options),
         Err(VaultError::WrongPassword)
     ));
-    let groups = vault.split_into_shares(&id, PASSWORD, &options).unwrap();
-    let shares: Vec<&str> = groups[0].iter().map(|s| s.as_str()).collect();
+    let paper = vault.split_into_shares(&id, PASSWORD, &options).unwrap();
+    assert_eq!(paper.language, Language::English);
+    let first = vault.accounts(&id).unwrap()[0].address;
+    assert_eq!(paper.first_address, first);
+    let shares: Vec<&str> = paper.groups[0].iter().map(|s| s.as_str()).collect();
 
     let (_dir2, _path2, mut other) = new_vault();
     assert_eq!(
         other
-            .add_wallet_from_shares("Restored", &shares[..1], "paper")
+            .add_wallet_from_shares("Restored", &shares[..1], "paper", Language::English, None)
             .unwrap_err(),
         VaultError::Shares(Slip39Error::InsufficientShares {
             group: 1,
@@ -657,12 +674,15 @@ fn paper_shares_restore_the_same_wallet_elsewhere() {
         })
     );
     let restored = other
-        .add_wallet_from_shares("Restored", &[shares[2], shares[0]], "paper")
+        .add_wallet_from_shares(
+            "Restored",
+            &[shares[2], shares[0]],
+            "paper",
+            Language::English,
+            Some(first),
+        )
         .unwrap();
-    assert_eq!(
-        other.accounts(&restored.id).unwrap()[0].address,
-        vault.accounts(&id).unwrap()[0].address
-    );
+    assert_eq!(other.accounts(&restored.id).unwrap()[0].address, first);
 
     let with_passphrase = vault
         .add_mnemonic_wallet("Secret", &abandon(), "extra words")
@@ -674,6 +694,185 @@ fn paper_shares_restore_the_same_wallet_elsewhere() {
             .unwrap_err(),
         VaultError::PassphraseNotInShares
     );
+}
+
+/// Security review, finding 5: shares hold the phrase's entropy only, and each BIP-39 language
+/// makes another wallet of it. In every language: split → restore in that language → the same
+/// address; in English (what Harbor used to do) → another wallet, refused when the address
+/// written beside the shares is given.
+#[test]
+fn paper_shares_of_every_language_restore_the_same_wallet() {
+    use harbor_core::keys::WordCount;
+    use harbor_core::recovery::shamir::SplitOptions;
+    let (_dir, _path, mut vault) = new_vault();
+    let (_dir2, _path2, mut other) = new_vault();
+    for language in Language::ALL {
+        let mnemonic = Mnemonic::generate(language, WordCount::Words12).unwrap();
+        let id = vault
+            .add_mnemonic_wallet(language.english_name(), &mnemonic, "")
+            .unwrap()
+            .id;
+        let address = vault.accounts(&id).unwrap()[0].address;
+        let paper = vault
+            .split_into_shares(&id, PASSWORD, &SplitOptions::single_group(2, 3))
+            .unwrap();
+        assert_eq!(paper.language, language);
+        assert_eq!(paper.first_address, address);
+        let shares = &paper.groups[0][1..];
+        let restored = other
+            .add_wallet_from_shares(language.english_name(), shares, "", language, Some(address))
+            .unwrap();
+        assert_eq!(
+            other.accounts(&restored.id).unwrap()[0].address,
+            address,
+            "{language:?}"
+        );
+        if language != Language::English {
+            assert!(
+                matches!(
+                    other.add_wallet_from_shares("wrong", shares, "", Language::English, Some(address)),
+                    Err(VaultError::SharesGiveAnotherWallet { expected, .. }) if expected == address
+                ),
+                "{language:?}"
+            );
+        }
+    }
+}
+
+/// Security review, finding 8: an address written into the file by someone else is never shown
+/// as the user's.
+#[test]
+fn a_swapped_address_in_the_file_is_refused() {
+    let (_dir, path, mut vault) = new_vault();
+    let id = vault
+        .add_mnemonic_wallet("Main", &abandon(), "")
+        .unwrap()
+        .id;
+    let genuine = vault.accounts(&id).unwrap()[0].address;
+    drop(vault);
+    let attacker = "0x000000000000000000000000000000000000bEEF";
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("UPDATE accounts SET address = ?1", [attacker])
+        .unwrap();
+    let mut vault = Vault::open(&path).unwrap();
+    // Locked, nothing is listed: a locked vault cannot tell the addresses apart.
+    assert_eq!(vault.accounts(&id).unwrap_err(), VaultError::Locked);
+    vault.unlock(PASSWORD).unwrap();
+    let err = vault.accounts(&id).unwrap_err();
+    assert!(
+        matches!(&err, VaultError::Corrupted(m) if m.contains("changed outside Harbor")),
+        "{err:?}"
+    );
+    assert!(vault.signer(&id, 0).is_err());
+    assert_ne!(genuine, addr(attacker));
+}
+
+/// Security review, finding 9: two creations of one path at once give one vault and one clear
+/// "already exists", and leave no stray file behind.
+#[test]
+fn concurrent_creations_have_one_winner() {
+    let (dir, path) = temp_path();
+    for round in 0..8 {
+        let path = dir.path().join(format!("race-{round}.harbor"));
+        let results: Vec<Result<Vault, VaultError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| Vault::create(&path, PASSWORD, KdfParams::LIGHT)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let winners = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(winners, 1, "round {round}: {results:?}");
+        for r in &results {
+            if let Err(e) = r {
+                assert_eq!(*e, VaultError::AlreadyExists(path.clone()));
+            }
+        }
+        drop(results);
+        Vault::open(&path).unwrap().unlock(PASSWORD).unwrap();
+    }
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".creating"))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+    drop(path);
+}
+
+/// Security review, finding 10: damage to an index (which `quick_check` does not compare with
+/// its table) is reported when the file is opened, not hidden.
+#[test]
+fn index_damage_is_reported_on_open() {
+    let (_dir, path, mut vault) = new_vault();
+    let id = vault
+        .add_mnemonic_wallet("Main", &abandon(), "")
+        .unwrap()
+        .id;
+    drop(vault);
+    // Change one character of the wallet id inside the accounts' primary-key index page only.
+    let (page, page_size): (i64, i64) = {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let page = conn
+            .query_row(
+                "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_accounts_1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let size = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap();
+        (page, size)
+    };
+    let mut bytes = std::fs::read(&path).unwrap();
+    let start = ((page - 1) * page_size) as usize;
+    let region = &mut bytes[start..start + page_size as usize];
+    let at = region
+        .windows(id.len())
+        .position(|w| w == id.as_bytes())
+        .expect("the wallet id is in the index page");
+    region[at] = if region[at] == b'0' { b'1' } else { b'0' };
+    std::fs::write(&path, bytes).unwrap();
+    let err = Vault::open(&path).err().unwrap();
+    assert!(matches!(err, VaultError::Corrupted(_)), "{err:?}");
+}
+
+/// Security review, finding 10: a password change rotates the data key, so the old password's
+/// entry put back into the file opens nothing added afterwards.
+#[test]
+fn an_old_password_entry_put_back_opens_nothing_new() {
+    let (_dir, path, vault) = new_vault();
+    drop(vault);
+    let old_row: (String, Vec<u8>, Vec<u8>) = {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.query_row(
+            "SELECT kdf, salt, wrapped FROM unlock_keys WHERE kind = 'password'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+    };
+    let mut vault = Vault::open(&path).unwrap();
+    vault.unlock(PASSWORD).unwrap();
+    vault
+        .change_password(PASSWORD, "a new password", KdfParams::LIGHT, None)
+        .unwrap();
+    let later = vault
+        .add_private_key_wallet("Later", &LocalSigner::from_hex(KEY0).unwrap())
+        .unwrap();
+    drop(vault);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE unlock_keys SET kdf = ?1, salt = ?2, wrapped = ?3 WHERE kind = 'password'",
+            rusqlite::params![old_row.0, old_row.1, old_row.2],
+        )
+        .unwrap();
+    let mut vault = Vault::open(&path).unwrap();
+    vault.unlock(PASSWORD).unwrap(); // the old entry still unwraps its (old) key …
+    let err = vault.signer(&later.id, 0).unwrap_err(); // … which opens nothing new
+    assert!(matches!(err, VaultError::Corrupted(_)), "{err:?}");
 }
 
 #[test]

@@ -34,7 +34,7 @@ fn crash_child_writer() {
         out.flush().unwrap();
         if i % 7 == 3 {
             vault
-                .change_password(PASSWORD, PASSWORD, KdfParams::LIGHT)
+                .change_password(PASSWORD, PASSWORD, KdfParams::LIGHT, None)
                 .unwrap();
         }
         if i % 5 == 1 {

@@ -245,7 +245,9 @@ impl App {
 
     /// Changes the password.
     pub fn change_password(&self, old: &str, new: &str) -> UiResult<()> {
-        self.with_vault(|v| Ok(v.change_password(old, new, self.kdf)?))
+        self.with_vault(|v| {
+            Ok(v.change_password(old, new, self.kdf, Some(self.keyring.as_ref()))?)
+        })
     }
 
     fn after_unlock(&self) -> UiResult<()> {
@@ -343,22 +345,43 @@ impl App {
         password: &str,
         threshold: u8,
         count: u8,
-    ) -> UiResult<Vec<String>> {
+    ) -> UiResult<PaperSharesView> {
         self.unlocked(|v| {
             let options = SplitOptions::single_group(threshold, count);
-            let groups = v.split_into_shares(wallet_id, password, &options)?;
-            Ok(groups
-                .into_iter()
-                .flatten()
-                .map(|s| s.as_str().to_owned())
-                .collect())
+            let paper = v.split_into_shares(wallet_id, password, &options)?;
+            Ok(PaperSharesView {
+                shares: paper
+                    .groups
+                    .iter()
+                    .flatten()
+                    .map(|s| s.as_str().to_owned())
+                    .collect(),
+                language: paper.language.code().into(),
+                language_name: paper.language.native_name().into(),
+                first_address: checksum(paper.first_address),
+            })
         })
     }
 
-    /// Restores a wallet from SLIP-39 paper shares.
-    pub fn restore_from_shares(&self, name: &str, shares: &[String]) -> UiResult<NewWallet> {
+    /// Restores a wallet from SLIP-39 paper shares in the phrase's `language` (its code); with
+    /// `expected_address`, a restore giving another wallet is refused.
+    pub fn restore_from_shares(
+        &self,
+        name: &str,
+        shares: &[String],
+        language: &str,
+        expected_address: Option<&str>,
+    ) -> UiResult<NewWallet> {
+        let language = PhraseLanguage::from_code(language).ok_or_else(|| {
+            UiError::input(format!("{language:?} is not a recovery-phrase language"))
+        })?;
+        let expected = expected_address
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(parse_address)
+            .transpose()?;
         self.unlocked(|v| {
-            let w = v.add_wallet_from_shares(name, shares, "")?;
+            let w = v.add_wallet_from_shares(name, shares, "", language, expected)?;
             first_account(v, &w.id)
         })
     }
@@ -819,19 +842,13 @@ impl App {
             .collect::<UiResult<Vec<_>>>()?;
         let desired: Vec<Address> = named.iter().map(|g| g.address).collect();
         let (signer, harbor) = self.signer_for(address).await?;
-        let client = self.recovery_client()?;
-        let mut changed = 0;
-        for chain in client.chain_ids() {
-            if client
-                .set_guardians(chain, &harbor, &signer, &desired, threshold, &|p| {
-                    progress(stage_view(p))
-                })
-                .await?
-                .is_some()
-            {
-                changed += 1;
-            }
-        }
+        let changed = self
+            .recovery_client()?
+            .set_guardians(&harbor, &signer, &desired, threshold, &|_, p| {
+                progress(stage_view(p))
+            })
+            .await?
+            .len() as u32;
         self.unlocked(|v| {
             for old in v.guardians(address)? {
                 if !desired.contains(&old.address) {
@@ -1026,7 +1043,7 @@ impl App {
                 .chains
                 .iter()
                 .map(|c| c.deadline as i64)
-                .min()
+                .max()
                 .unwrap_or(0),
             chain_ids: request.chains.iter().map(|c| c.chain_id).collect(),
         })
@@ -1043,11 +1060,11 @@ impl App {
     /// What the owner of `account` must know: pending recoveries and takeovers.
     pub async fn alerts(&self, account: &str) -> UiResult<Vec<AlertView>> {
         let address = parse_address(account)?;
-        let (signer, _) = self.signer_for(address).await?;
+        let (signer, harbor) = self.signer_for(address).await?;
         let registry = self.registry()?;
         let alerts = self
             .recovery_client()?
-            .alerts(address, signer.address())
+            .alerts(&harbor, signer.address())
             .await?;
         Ok(alerts
             .into_iter()
@@ -1061,6 +1078,9 @@ impl App {
                         ..
                     } => (chain_id, true, new_owner, Some(execute_after as i64)),
                     core_recovery::RecoveryAlert::OwnerChanged {
+                        chain_id, owner, ..
+                    }
+                    | core_recovery::RecoveryAlert::NotRecoveredHere {
                         chain_id, owner, ..
                     } => (chain_id, false, owner, None),
                 };

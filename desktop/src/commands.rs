@@ -157,7 +157,7 @@ pub async fn paper_shares(
     password: String,
     threshold: u8,
     count: u8,
-) -> UiResult<Vec<String>> {
+) -> UiResult<PaperSharesView> {
     app.touch();
     let password = Zeroizing::new(password);
     blocking(&app, move |a| {
@@ -166,16 +166,22 @@ pub async fn paper_shares(
     .await
 }
 
-/// Restores a wallet from paper shares.
+/// Restores a wallet from paper shares, in the phrase's language (code, e.g. `spanish`); with
+/// the first address written beside the shares, another wallet is refused.
 #[tauri::command]
 #[specta::specta]
 pub async fn restore_from_shares(
     app: AppState<'_>,
     name: String,
     shares: Vec<String>,
+    language: String,
+    expected_address: Option<String>,
 ) -> UiResult<NewWallet> {
     app.touch();
-    blocking(&app, move |a| a.restore_from_shares(&name, &shares)).await
+    blocking(&app, move |a| {
+        a.restore_from_shares(&name, &shares, &language, expected_address.as_deref())
+    })
+    .await
 }
 
 /// The user's accounts.

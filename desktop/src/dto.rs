@@ -78,6 +78,20 @@ pub struct NewWallet {
     pub account: Account,
 }
 
+/// A wallet's paper shares and what to write beside them.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PaperSharesView {
+    /// The shares (each secret).
+    pub shares: Vec<String>,
+    /// The recovery phrase's language code (`spanish`): restoring needs it.
+    pub language: String,
+    /// The language's name in itself ("Español").
+    pub language_name: String,
+    /// The wallet's first address, to check a restore against.
+    pub first_address: String,
+}
+
 /// A smart account the user controls.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]

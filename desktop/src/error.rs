@@ -85,7 +85,9 @@ impl From<VaultError> for UiError {
             VaultError::Locked => ErrorKind::Locked,
             VaultError::NotFound(_) => ErrorKind::NoWallet,
             VaultError::Mnemonic(m) => return m.clone().into(),
-            VaultError::Shares(_) | VaultError::PassphraseNotInShares => ErrorKind::InvalidShares,
+            VaultError::Shares(_)
+            | VaultError::PassphraseNotInShares
+            | VaultError::SharesGiveAnotherWallet { .. } => ErrorKind::InvalidShares,
             VaultError::SecureStore(_)
             | VaultError::KeyringNotEnabled
             | VaultError::KeyringKeyMissing => ErrorKind::Keyring,

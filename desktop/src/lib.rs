@@ -149,8 +149,9 @@ mod tests {
     /// The committed TypeScript matches the Rust commands and types.
     #[test]
     fn typescript_bindings_are_current() {
-        let committed = std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo"))
-            .join("../ui/src/generated/bindings.ts");
+        let committed =
+            std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo"))
+                .join("../ui/src/generated/bindings.ts");
         let dir = tempfile::tempdir().expect("temp dir");
         let fresh = dir.path().join("bindings.ts");
         super::export_bindings(&fresh).expect("export");

@@ -154,6 +154,7 @@ impl From<VaultError> for HarborError {
             VaultError::Locked => Self::Locked { message },
             VaultError::Mnemonic(m) => m.into(),
             VaultError::Shares(s) => s.into(),
+            VaultError::SharesGiveAnotherWallet { .. } => Self::InvalidShares { message },
             VaultError::SecureStore(s) => s.into(),
             VaultError::KeyringNotEnabled | VaultError::KeyringKeyMissing => {
                 Self::SecureStore { message }

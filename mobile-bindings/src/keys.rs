@@ -33,7 +33,7 @@ pub enum MnemonicLanguage {
 }
 
 impl MnemonicLanguage {
-    fn to_core(self) -> Language {
+    pub(crate) fn to_core(self) -> Language {
         match self {
             Self::English => Language::English,
             Self::ChineseSimplified => Language::ChineseSimplified,
@@ -48,7 +48,7 @@ impl MnemonicLanguage {
         }
     }
 
-    fn from_core(language: Language) -> Self {
+    pub(crate) fn from_core(language: Language) -> Self {
         match language {
             Language::English => Self::English,
             Language::ChineseSimplified => Self::ChineseSimplified,
@@ -141,12 +141,19 @@ pub fn split_mnemonic_into_shares(
         .collect())
 }
 
-/// Combines SLIP-39 paper shares back into the recovery phrase.
+/// Combines SLIP-39 paper shares back into the recovery phrase in `language` (the original
+/// phrase's: the same shares in another language are another wallet).
 #[uniffi::export]
-pub fn combine_shares_to_mnemonic(shares: Vec<String>, passphrase: String) -> Result<String> {
-    Ok(shamir::combine_to_mnemonic(&shares, &passphrase)?
-        .phrase()
-        .to_string())
+pub fn combine_shares_to_mnemonic(
+    shares: Vec<String>,
+    passphrase: String,
+    language: MnemonicLanguage,
+) -> Result<String> {
+    Ok(
+        shamir::combine_to_mnemonic(&shares, &passphrase, language.to_core())?
+            .phrase()
+            .to_string(),
+    )
 }
 
 /// Parses a decimal amount ("12.5") into base units for `decimals`, as a decimal string.

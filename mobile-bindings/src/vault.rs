@@ -9,7 +9,8 @@ use harbor_core::keys::{LocalSigner, Mnemonic};
 use harbor_core::vault::{self as core_vault, KdfParams, WalletKind};
 use zeroize::Zeroizing;
 
-use crate::error::{HarborError, Result};
+use crate::error::{HarborError, Result, parse_address};
+use crate::keys::MnemonicLanguage;
 use crate::{blocking, network::ChainInfo};
 
 /// Keeps small secrets outside the vault file, implemented by the app: iOS Keychain or Android
@@ -105,6 +106,18 @@ pub struct ActivityInfo {
     pub error: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
+}
+
+/// A phrase wallet's paper shares and what to write beside them (restoring in another language
+/// gives another wallet; the first address lets a restore be checked).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PaperShares {
+    /// The shares, one list per group.
+    pub groups: Vec<Vec<String>>,
+    /// The recovery phrase's language.
+    pub language: MnemonicLanguage,
+    /// The wallet's first address.
+    pub first_address: String,
 }
 
 /// The encrypted wallet file. Locked until unlocked with the password or the secure store.
@@ -251,8 +264,14 @@ impl Vault {
         Ok(())
     }
 
-    /// Changes the password (the old one is checked).
-    pub async fn change_password(&self, old_password: String, new_password: String) -> Result<()> {
+    /// Changes the password (the old one is checked) and seals every secret under a new key.
+    /// Secure-store unlock, if on, is renewed through `store`; without it, it is turned off.
+    pub async fn change_password(
+        &self,
+        old_password: String,
+        new_password: String,
+        store: Option<Arc<dyn SecureStore>>,
+    ) -> Result<()> {
         let inner = self.shared();
         let (old, new) = (Zeroizing::new(old_password), Zeroizing::new(new_password));
         blocking(move || {
@@ -260,7 +279,13 @@ impl Vault {
                 .lock()
                 .map_err(|_| HarborError::internal("the vault is unusable"))?;
             let params = vault.kdf_params()?;
-            Ok(vault.change_password(&old, &new, params)?)
+            let store = store.map(StoreAdapter);
+            Ok(vault.change_password(
+                &old,
+                &new,
+                params,
+                store.as_ref().map(|s| s as &dyn core_vault::SecureStore),
+            )?)
         })
         .await
     }
@@ -348,7 +373,8 @@ impl Vault {
             .to_string())
     }
 
-    /// Splits a phrase wallet into SLIP-39 paper shares (password again).
+    /// Splits a phrase wallet into SLIP-39 paper shares (password again), with the phrase's
+    /// language and first address to write beside them.
     pub fn split_into_shares(
         &self,
         wallet_id: String,
@@ -356,7 +382,7 @@ impl Vault {
         group_threshold: u8,
         groups: Vec<crate::ShareGroup>,
         share_passphrase: String,
-    ) -> Result<Vec<Vec<String>>> {
+    ) -> Result<PaperShares> {
         let password = Zeroizing::new(password);
         let options = harbor_core::recovery::shamir::SplitOptions {
             group_threshold,
@@ -371,25 +397,37 @@ impl Vault {
             iteration_exponent: 1,
             extendable: true,
         };
-        Ok(self
+        let paper = self
             .lock_inner()?
-            .split_into_shares(&wallet_id, &password, &options)?
-            .into_iter()
-            .map(|g| g.iter().map(|s| s.to_string()).collect())
-            .collect())
+            .split_into_shares(&wallet_id, &password, &options)?;
+        Ok(PaperShares {
+            groups: paper
+                .groups
+                .iter()
+                .map(|g| g.iter().map(|s| s.to_string()).collect())
+                .collect(),
+            language: MnemonicLanguage::from_core(paper.language),
+            first_address: paper.first_address.to_checksum(None),
+        })
     }
 
-    /// Restores a phrase wallet from SLIP-39 paper shares.
+    /// Restores a phrase wallet from SLIP-39 paper shares, in the phrase's `language`; with
+    /// `expected_address` (written beside the shares) another wallet is refused.
     pub fn import_shares(
         &self,
         name: String,
         shares: Vec<String>,
         share_passphrase: String,
+        language: MnemonicLanguage,
+        expected_address: Option<String>,
     ) -> Result<WalletInfo> {
+        let expected = expected_address.as_deref().map(parse_address).transpose()?;
         Ok(wallet_info(self.lock_inner()?.add_wallet_from_shares(
             &name,
             &shares,
             &share_passphrase,
+            language.to_core(),
+            expected,
         )?))
     }
 

@@ -44,6 +44,10 @@ const ops = {
     const recovered = await recoverMessageAddress({ message: { raw: message }, signature: viemSig });
     return { signature: viemSig, recovered };
   },
+  // MetaMask's reading of a personal_sign parameter as sent by a site (hex or text).
+  async mmPersonalSign({ key, data }) {
+    return { signature: personalSign({ privateKey: Buffer.from(key.slice(2), 'hex'), data }) };
+  },
   async typedData({ key, json }) {
     const data = JSON.parse(json);
     const signature = signTypedData({

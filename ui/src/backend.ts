@@ -14,6 +14,7 @@ import type {
   GuardianView,
   InvitationReplyView,
   NewWallet,
+  PaperSharesView,
   Receipt,
   RecipientView,
   RecoveryView,
@@ -47,8 +48,8 @@ export interface Backend {
   importPhrase(name: string, phrase: string): Promise<NewWallet>;
   importKey(name: string, key: string): Promise<NewWallet>;
   revealPhrase(walletId: string, password: string): Promise<string[]>;
-  paperShares(walletId: string, password: string, threshold: number, count: number): Promise<string[]>;
-  restoreFromShares(name: string, shares: string[]): Promise<NewWallet>;
+  paperShares(walletId: string, password: string, threshold: number, count: number): Promise<PaperSharesView>;
+  restoreFromShares(name: string, shares: string[], language: string, expectedAddress: string | null): Promise<NewWallet>;
   accounts(): Promise<Account[]>;
   addAccount(walletId: string, name: string): Promise<Account>;
   chains(): Promise<ChainView[]>;

@@ -160,11 +160,19 @@ export class MemoryBackend implements Backend {
   async paperShares(_walletId: string, password: string, threshold: number, count: number) {
     this.need();
     if (password !== this.password) fail("wrongPassword", "wrong password");
-    return Array.from({ length: count }, (_, i) => `share ${i + 1} of ${count} needs ${threshold} academic acid`);
+    return {
+      shares: Array.from({ length: count }, (_, i) => `share ${i + 1} of ${count} needs ${threshold} academic acid`),
+      language: "english",
+      languageName: "English",
+      firstAddress: this.accountList[0]?.owner ?? "0x0000000000000000000000000000000000000001",
+    };
   }
-  async restoreFromShares(name: string, shares: string[]) {
+  async restoreFromShares(name: string, shares: string[], language: string, expectedAddress: string | null) {
     this.need();
     if (shares.length < 2) fail("invalidShares", "2 shares are needed, 1 given");
+    // Shares hold no language: any other than the phrase's gives another wallet.
+    if (language !== "english" && expectedAddress)
+      fail("invalidShares", "these paper shares give a wallet whose first address is 0x…: check the language");
     return this.addWallet(name, true);
   }
   async accounts() {

@@ -34,7 +34,8 @@ export class TauriBackend implements Backend {
   revealPhrase = (walletId: string, password: string) => commands.revealPhrase(walletId, password);
   paperShares = (walletId: string, password: string, threshold: number, count: number) =>
     commands.paperShares(walletId, password, threshold, count);
-  restoreFromShares = (name: string, shares: string[]) => commands.restoreFromShares(name, shares);
+  restoreFromShares = (name: string, shares: string[], language: string, expectedAddress: string | null) =>
+    commands.restoreFromShares(name, shares, language, expectedAddress);
   accounts = () => commands.accounts();
   addAccount = (walletId: string, name: string) => commands.addAccount(walletId, name);
   chains = () => commands.chains();

@@ -49,6 +49,29 @@ describe("onboarding", () => {
     await user.click(screen.getByRole("button", { name: tr("en", "common.continue") }));
     await user.click(await screen.findByRole("button", { name: new RegExp(tr("en", "backup.shares")) }));
     expect(within(await screen.findByTestId("paper-shares")).getAllByRole("listitem")).toHaveLength(3);
+    // What must be written beside the shares: the phrase's language and the first address.
+    const facts = screen.getByTestId("share-facts");
+    expect(facts.textContent).toContain("English");
+    expect(facts.textContent).toMatch(/0x[0-9a-fA-F]{40}/);
+    expect(screen.getByText(tr("en", "shares.writeBeside"))).toBeTruthy();
+  });
+
+  it("restores from paper shares in the phrase's language, and refuses another wallet", async () => {
+    const backend = new MemoryBackend();
+    const { user } = renderApp(backend);
+    await user.click(await screen.findByRole("button", { name: tr("en", "onboarding.restoreShares") }));
+    const [pw, confirm] = screen.getAllByLabelText(/password|again/i);
+    await user.type(pw, "long enough");
+    await user.type(confirm, "long enough");
+    await user.click(screen.getByRole("button", { name: tr("en", "common.continue") }));
+    await user.type(await screen.findByLabelText(tr("en", "restoreShares.label")), "share one{enter}share two");
+    await user.selectOptions(screen.getByTestId("shares-language"), "spanish");
+    await user.type(screen.getByLabelText(tr("en", "restoreShares.address")), "0x0000000000000000000000000000000000000001");
+    await user.click(screen.getByRole("button", { name: tr("en", "restoreShares.submit") }));
+    expect((await screen.findByRole("alert")).textContent).toContain(tr("en", "error.invalidShares.next"));
+    await user.selectOptions(screen.getByTestId("shares-language"), "english");
+    await user.click(screen.getByRole("button", { name: tr("en", "restoreShares.submit") }));
+    expect(await screen.findByTestId("home-address")).toBeTruthy();
   });
 
   it("names the unknown words of an imported phrase, in Chinese", async () => {

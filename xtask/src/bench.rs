@@ -1,8 +1,8 @@
 //! `cargo xtask bench`: runs the criterion benchmarks and prints ratios measured in one run.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::{Result, cargo, root, run};
+use crate::{Result, cargo, run, target_dir};
 
 /// Ratios worth reporting: (what, numerator benchmark, denominator benchmark).
 const RATIOS: &[(&str, &str, &str)] = &[
@@ -37,12 +37,6 @@ const RATIOS: &[(&str, &str, &str)] = &[
         "vault_unlock/light_19MiB_t2_p1",
     ),
 ];
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
-}
 
 /// Median time in nanoseconds of one benchmark of the last run.
 fn median_ns(criterion: &Path, id: &str) -> Option<f64> {

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use harbor_devnet::Devnet;
 
-use crate::{Result, cargo, has_program, root, run};
+use crate::{Result, build_workspace, cargo, has_program, root, run, target_dir};
 
 /// The generated outputs.
 pub(crate) struct Generated {
@@ -15,12 +15,6 @@ pub(crate) struct Generated {
     pub(crate) library: PathBuf,
     /// The Python package directory (`mobile-bindings/python`).
     pub(crate) python: PathBuf,
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
 }
 
 fn library_name() -> &'static str {
@@ -35,14 +29,18 @@ fn library_name() -> &'static str {
 
 /// Builds the library (`profile`: "dev" or "mobile") and the pinned `uniffi-bindgen`.
 pub(crate) fn build_library(profile: &str) -> Result<PathBuf> {
-    run(cargo().args(["build", "-p", "harbor-mobile", "--profile", profile]))?;
+    if profile == "dev" {
+        build_workspace()?;
+    } else {
+        run(cargo().args(["build", "-p", "harbor-mobile", "--profile", profile]))?;
+    }
     let dir = if profile == "dev" { "debug" } else { profile };
     Ok(target_dir().join(dir).join(library_name()))
 }
 
 /// Generates the bindings of `library` for `language` into `out`.
 fn generate(library: &Path, language: &str, out: &Path) -> Result {
-    run(cargo().args(["build", "-q", "-p", "harbor-uniffi-bindgen"]))?;
+    build_workspace()?;
     let bindgen = target_dir().join("debug/uniffi-bindgen");
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
     run(Command::new(bindgen)

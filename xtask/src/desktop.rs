@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use harbor_devnet::{Devnet, Manifest};
 
 use crate::bindings::{free_port, wait_for};
-use crate::{Result, cache_dir, cargo, root, run};
+use crate::{Result, cache_dir, cargo, root, run, target_dir};
 
 /// The tauri-driver release used for end-to-end tests (built from crates.io).
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
@@ -52,12 +52,6 @@ fn ui_dir() -> PathBuf {
 
 fn bindings_path() -> PathBuf {
     ui_dir().join("src/generated/bindings.ts")
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
 }
 
 fn installed(package: &str) -> bool {
@@ -105,7 +99,7 @@ fn system_packages() -> Result {
 
 /// Builds the app (debug) and returns its executable.
 fn build_app() -> Result<PathBuf> {
-    run(cargo().args(["build", "-p", "harbor-desktop"]))?;
+    crate::build_workspace()?;
     Ok(target_dir().join("debug/harbor-desktop"))
 }
 

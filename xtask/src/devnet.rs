@@ -1,6 +1,6 @@
 //! `cargo xtask devnet`: local dev chains with everything deployed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command};
 
 use harbor_devnet::{DEV_RELAYER_KEY, DEV_SPONSOR_KEY, Devnet, Manifest};
@@ -36,24 +36,14 @@ fn relay_config(manifests: &[Manifest], port: u16, dir: &Path) -> String {
     text
 }
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
-}
-
 /// Builds and starts the paymaster relay for `manifests` on `port`, its files in `dir`.
 pub(crate) fn start_relay(manifests: &[Manifest], port: u16, dir: &Path) -> Result<Child> {
-    crate::run(
-        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(root())
-            .args(["build", "-p", "harbor-paymaster"]),
-    )?;
+    crate::build_workspace()?;
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(dir.join("paymaster.sqlite"));
     let config = dir.join("paymaster.toml");
     std::fs::write(&config, relay_config(manifests, port, dir)).map_err(|e| e.to_string())?;
-    let child = Command::new(target_dir().join("debug/harbor-paymaster"))
+    let child = Command::new(crate::target_dir().join("debug/harbor-paymaster"))
         .arg("--config")
         .arg(&config)
         .env("HARBOR_DEV_SIGNER_KEY", DEV_SPONSOR_KEY)

@@ -150,6 +150,27 @@ fn describe(command: &Command) -> String {
         .join(" ")
 }
 
+/// The target directory cargo builds into (`CARGO_TARGET_DIR`, else `target/` in the root).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// Builds every library and program of the workspace once, with the one feature set and profile
+/// the tests use (whole workspace, all features, `dev`). Later steps (the app, the mobile library
+/// and its bindgen, the relay) take their binaries from this build: asking cargo for one package
+/// alone would unify features differently and compile much of the tree again.
+fn build_workspace() -> Result {
+    static BUILT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if BUILT.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(());
+    }
+    run(cargo().args(["build", "--workspace", "--all-features", "--lib", "--bins"]))?;
+    BUILT.store(true, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
 fn cargo() -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command.current_dir(root());

@@ -63,9 +63,12 @@ sol! {
     }
 }
 
-sol! {
+/// EntryPoint v0.8's EIP-712 type: it must be named `PackedUserOperation` (the name is part of
+/// the type hash), so it lives in a module of its own beside the ABI struct of that name.
+mod v08 {
+    alloy_sol_types::sol! {
     /// The EIP-712 struct that EntryPoint v0.8 hashes (the packed fields without the signature).
-    struct PackedUserOperationV08 {
+    struct PackedUserOperation {
         address sender;
         uint256 nonce;
         bytes initCode;
@@ -74,6 +77,7 @@ sol! {
         uint256 preVerificationGas;
         bytes32 gasFees;
         bytes paymasterAndData;
+    }
     }
 }
 
@@ -254,7 +258,7 @@ impl PackedUserOperation {
                     chain_id: chain_id,
                     verifying_contract: entry_point,
                 };
-                PackedUserOperationV08 {
+                v08::PackedUserOperation {
                     sender: self.sender,
                     nonce: self.nonce,
                     initCode: self.initCode.clone(),
@@ -295,6 +299,18 @@ pub fn sign_user_operation(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn v08_type_is_the_entry_points() {
+        // EntryPoint v0.8's PACKED_USEROP_TYPEHASH preimage, byte for byte.
+        use alloy_sol_types::SolStruct;
+        assert_eq!(
+            v08::PackedUserOperation::eip712_encode_type(),
+            "PackedUserOperation(address sender,uint256 nonce,bytes initCode,bytes callData,\
+             bytes32 accountGasLimits,uint256 preVerificationGas,bytes32 gasFees,\
+             bytes paymasterAndData)"
+        );
+    }
 
     fn sample() -> UserOperation {
         UserOperation {

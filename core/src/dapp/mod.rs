@@ -2,13 +2,12 @@
 //! words, then signed. Raw-hash `eth_sign` is refused: it lets a site obtain a signature over
 //! anything, including a transaction, without the user being able to see what it is.
 
-use alloy_dyn_abi::TypedData;
 use alloy_primitives::{Address, Bytes, hex};
 use serde_json::Value;
 
 use crate::evm::{
-    TransactionRequest, TxError, TypedDataError, sign_personal_message, sign_transaction,
-    sign_typed_data, typed_data_hash,
+    TransactionRequest, TxError, TypedData, TypedDataError, sign_personal_message,
+    sign_transaction, sign_typed_data, typed_data_from_value, typed_data_hash,
 };
 use crate::keys::{SignError, Signer};
 
@@ -128,11 +127,7 @@ pub fn parse_request(
             let text = message
                 .as_str()
                 .ok_or_else(|| invalid(method, "the message must be a string"))?;
-            // Hex is decoded (that is what wallets and libraries send); anything else is UTF-8.
-            let message = match text.strip_prefix("0x").map(hex::decode) {
-                Some(Ok(bytes)) => Bytes::from(bytes),
-                _ => Bytes::copy_from_slice(text.as_bytes()),
-            };
+            let message = personal_message_bytes(text);
             Ok(SignRequest::PersonalMessage { message })
         }
         "eth_signTypedData_v4" => {
@@ -141,11 +136,7 @@ pub fn parse_request(
             };
             check_account(param_address(method, address)?, connected)?;
             // Sites send the document as a JSON string (the standard) or as an object.
-            let parsed: TypedData = match data {
-                Value::String(json) => serde_json::from_str(json),
-                other => serde_json::from_value(other.clone()),
-            }
-            .map_err(|e| DappError::TypedData(TypedDataError::InvalidJson(e.to_string())))?;
+            let parsed = typed_data_from_value(data)?;
             typed_data_hash(&parsed)?;
             Ok(SignRequest::TypedData(Box::new(parsed)))
         }
@@ -161,6 +152,24 @@ pub fn parse_request(
             Ok(SignRequest::Transaction(Box::new(request)))
         }
         other => Err(DappError::UnsupportedMethod(other.to_owned())),
+    }
+}
+
+/// The bytes a `personal_sign` message stands for, as MetaMask's eth-sig-util reads it: `0x`
+/// followed by hex digits is hex (an odd number of digits gets a leading zero: `0xabc` is
+/// `0x0abc`); anything else is UTF-8 text.
+pub fn personal_message_bytes(text: &str) -> Bytes {
+    match text.strip_prefix("0x") {
+        Some(digits) if digits.chars().all(|c| c.is_ascii_hexdigit()) => {
+            let padded = if digits.len() % 2 == 1 {
+                format!("0{digits}")
+            } else {
+                digits.to_owned()
+            };
+            hex::decode(padded)
+                .map_or_else(|_| Bytes::copy_from_slice(text.as_bytes()), Bytes::from)
+        }
+        _ => Bytes::copy_from_slice(text.as_bytes()),
     }
 }
 
@@ -184,17 +193,18 @@ impl SignRequest {
                 }
             }
             Self::TypedData(data) => {
-                let mut details = vec![format!("Type: {}", data.primary_type)];
-                if let Some(name) = &data.domain.name {
+                let mut details = vec![format!("Type: {}", data.primary_type())];
+                let domain = data.domain();
+                if let Some(name) = &domain.name {
                     details.push(format!("App: {name}"));
                 }
-                if let Some(chain) = data.domain.chain_id {
+                if let Some(chain) = domain.chain_id {
                     details.push(format!("Network: chain {chain}"));
                 }
-                if let Some(contract) = data.domain.verifying_contract {
+                if let Some(contract) = domain.verifying_contract {
                     details.push(format!("Contract: {contract}"));
                 }
-                details.push(format!("Content: {}", data.message));
+                details.push(format!("Content: {}", data.message()));
                 Approval {
                     title: format!("{origin} asks you to sign structured data"),
                     details,

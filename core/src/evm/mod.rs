@@ -11,9 +11,11 @@ pub use transaction::{
     DecodedTransaction, SignedTransaction, TransactionRequest, TxError, TxType, build_transaction,
     decode_transaction, recover_authority, sign_authorization, sign_transaction,
 };
-pub use typed_data::{TypedDataError, parse_typed_data, sign_typed_data, typed_data_hash};
+pub use typed_data::{
+    TypedData, TypedDataError, parse_typed_data, sign_typed_data, typed_data_from_value,
+    typed_data_hash,
+};
 
 pub use alloy_consensus::TypedTransaction;
-pub use alloy_dyn_abi::TypedData;
 pub use alloy_eips::eip7702::{Authorization, SignedAuthorization};
 pub use alloy_primitives::Signature;

@@ -1,7 +1,12 @@
 //! EIP-712 typed data (`eth_signTypedData_v4`) from the JSON that dApps send.
+//!
+//! The domain separator is hashed by the `EIP712Domain` type the document declares (its field
+//! order, custom fields, and only the values it declares), as MetaMask's eth-sig-util and viem
+//! do; a document that declares none gets the standard fields it has values for.
 
-use alloy_dyn_abi::TypedData;
-use alloy_primitives::B256;
+use alloy_dyn_abi::{DynSolType, Eip712Domain};
+use alloy_primitives::{B256, keccak256};
+use serde_json::Value;
 
 use crate::keys::{SignError, Signer};
 
@@ -28,15 +33,90 @@ pub enum TypedDataError {
     Sign(#[from] SignError),
 }
 
-/// Parses `eth_signTypedData_v4` JSON.
+/// An `eth_signTypedData_v4` document: types, primary type, domain and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedData {
+    parsed: alloy_dyn_abi::TypedData,
+    /// The domain as sent, with any field its declared type names.
+    domain: Value,
+}
+
+impl TypedData {
+    /// The primary type's name.
+    pub fn primary_type(&self) -> &str {
+        &self.parsed.primary_type
+    }
+
+    /// The standard domain fields (name, version, chain id, verifying contract, salt).
+    pub fn domain(&self) -> &Eip712Domain {
+        &self.parsed.domain
+    }
+
+    /// The message, as sent.
+    pub fn message(&self) -> &Value {
+        &self.parsed.message
+    }
+
+    fn domain_separator(&self) -> Result<B256, TypedDataError> {
+        let resolver = &self.parsed.resolver;
+        if !resolver.contains_type_name("EIP712Domain") {
+            return Ok(self.parsed.domain.separator());
+        }
+        let encoding = |e: alloy_dyn_abi::Error| TypedDataError::Encoding(e.to_string());
+        let ty: DynSolType = resolver.resolve("EIP712Domain").map_err(encoding)?;
+        let value = ty.coerce_json(&self.domain).map_err(encoding)?;
+        let data = resolver
+            .encode_data(&value)
+            .map_err(encoding)?
+            .unwrap_or_default();
+        let mut preimage = resolver
+            .type_hash("EIP712Domain")
+            .map_err(encoding)?
+            .to_vec();
+        preimage.extend(data);
+        Ok(keccak256(preimage))
+    }
+}
+
+/// Parses `eth_signTypedData_v4` JSON (also when the JSON is itself a JSON string).
 pub fn parse_typed_data(json: &str) -> Result<TypedData, TypedDataError> {
-    serde_json::from_str(json).map_err(|e| TypedDataError::InvalidJson(e.to_string()))
+    let value: Value =
+        serde_json::from_str(json).map_err(|e| TypedDataError::InvalidJson(e.to_string()))?;
+    typed_data_from_value(&value)
+}
+
+/// Reads typed data from a JSON value: the document, or a string holding it (what sites send).
+pub fn typed_data_from_value(value: &Value) -> Result<TypedData, TypedDataError> {
+    if let Value::String(json) = value {
+        return parse_typed_data(json);
+    }
+    let parsed: alloy_dyn_abi::TypedData = serde_json::from_value(value.clone())
+        .map_err(|e| TypedDataError::InvalidJson(e.to_string()))?;
+    let domain = value
+        .get("domain")
+        .cloned()
+        .unwrap_or(Value::Object(Default::default()));
+    if !domain.is_object() {
+        return Err(TypedDataError::InvalidJson(
+            "the domain must be an object".into(),
+        ));
+    }
+    Ok(TypedData { parsed, domain })
 }
 
 /// The EIP-712 signing hash: keccak256("\x19\x01" ‖ domainSeparator ‖ hashStruct(message)).
 pub fn typed_data_hash(data: &TypedData) -> Result<B256, TypedDataError> {
-    data.eip712_signing_hash()
-        .map_err(|e| TypedDataError::Encoding(e.to_string()))
+    let mut preimage = vec![0x19, 0x01];
+    preimage.extend_from_slice(data.domain_separator()?.as_slice());
+    // As eth-sig-util: a document whose primary type is the domain signs the separator alone.
+    if data.parsed.primary_type != "EIP712Domain" {
+        let hash = data
+            .parsed
+            .hash_struct()
+            .map_err(|e| TypedDataError::Encoding(e.to_string()))?;
+        preimage.extend_from_slice(hash.as_slice());
+    }
+    Ok(keccak256(preimage))
 }
 
 /// Signs typed data; when `active_chain` is given, a domain for another chain is refused.
@@ -45,7 +125,7 @@ pub fn sign_typed_data(
     data: &TypedData,
     active_chain: Option<u64>,
 ) -> Result<[u8; 65], TypedDataError> {
-    if let (Some(expected), Some(found)) = (active_chain, data.domain.chain_id) {
+    if let (Some(expected), Some(found)) = (active_chain, data.domain().chain_id) {
         let found: u64 = found.try_into().unwrap_or(u64::MAX);
         if found != expected {
             return Err(TypedDataError::ChainMismatch { expected, found });

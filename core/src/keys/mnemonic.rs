@@ -156,6 +156,22 @@ impl Language {
         }
     }
 
+    /// The language's name in itself ("Español", "简体中文"), for choosing a phrase's language.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Language::English => "English",
+            Language::ChineseSimplified => "简体中文",
+            Language::ChineseTraditional => "繁體中文",
+            Language::Japanese => "日本語",
+            Language::Korean => "한국어",
+            Language::Spanish => "Español",
+            Language::French => "Français",
+            Language::Italian => "Italiano",
+            Language::Czech => "Čeština",
+            Language::Portuguese => "Português",
+        }
+    }
+
     /// The 2048 words of the list, NFKD-normalised.
     pub fn word_list(self) -> &'static [&'static str; 2048] {
         self.to_bip39().word_list()

@@ -432,13 +432,18 @@ pub fn combine(
     ))
 }
 
-/// Combines shares made by [`split_mnemonic`] back into the recovery phrase (English words).
+/// Combines shares made by [`split_mnemonic`] back into the recovery phrase, in `language`.
+///
+/// Shares hold the phrase's entropy only, and each BIP-39 language turns the same entropy into a
+/// different seed (the words are the seed's input): the language must be the original phrase's,
+/// or a different wallet comes back. Harbor writes it beside the shares.
 pub fn combine_to_mnemonic(
     mnemonics: &[impl AsRef<str>],
     passphrase: &str,
+    language: Language,
 ) -> Result<Mnemonic, Slip39Error> {
     let secret = combine(mnemonics, passphrase)?;
-    Mnemonic::from_entropy(Language::English, &secret).map_err(|_| Slip39Error::NotAMnemonic {
+    Mnemonic::from_entropy(language, &secret).map_err(|_| Slip39Error::NotAMnemonic {
         found: secret.len(),
     })
 }
@@ -950,7 +955,7 @@ mod tests {
         let m = Mnemonic::from_entropy(Language::English, &[0x42; 32]).unwrap();
         let groups = split_mnemonic(&m, &SplitOptions::single_group(2, 3)).unwrap();
         assert_eq!(groups[0][0].split(' ').count(), 33);
-        let back = combine_to_mnemonic(&groups[0][1..], "").unwrap();
+        let back = combine_to_mnemonic(&groups[0][1..], "", Language::English).unwrap();
         assert_eq!(*back.phrase(), *m.phrase());
         let first_word = groups[0][0].split(' ').next().unwrap().to_owned();
         let typo = groups[0][0].replacen(&first_word, "harborx", 1);

@@ -124,6 +124,18 @@ pub enum VaultError {
          up with guardians or the phrase and passphrase instead"
     )]
     PassphraseNotInShares,
+    /// Paper shares restored a wallet whose first address is not the one written beside them
+    /// (usually: another language than the original phrase's was chosen).
+    #[error(
+        "these paper shares give a wallet whose first address is {found}, not {expected}: check \
+         the language of the recovery phrase written beside the shares"
+    )]
+    SharesGiveAnotherWallet {
+        /// The address written beside the shares.
+        expected: Address,
+        /// The address the shares give in the chosen language.
+        found: Address,
+    },
     /// Splitting or combining paper shares failed.
     #[error(transparent)]
     Shares(#[from] Slip39Error),
@@ -206,6 +218,23 @@ pub struct WalletInfo {
     pub kind: WalletKind,
     /// Creation time, seconds since the Unix epoch.
     pub created_at: i64,
+}
+
+/// A phrase wallet split into SLIP-39 paper shares, with what must be written beside them.
+#[derive(Debug)]
+pub struct PaperShares {
+    /// The shares, one list per group (each share is secret).
+    pub groups: Vec<Vec<Zeroizing<String>>>,
+    /// The recovery phrase's language: restoring in another language gives another wallet.
+    pub language: Language,
+    /// The wallet's first address, to check a restore against.
+    pub first_address: Address,
+}
+
+/// The first account address (m/44'/60'/0'/0/0) of a phrase without passphrase.
+fn first_address(mnemonic: &Mnemonic) -> Result<Address, VaultError> {
+    let root = HdRoot::from_seed(&mnemonic.to_seed(""))?;
+    Ok(root.derive_signer(&DerivationPath::ethereum(0))?.address())
 }
 
 /// What happened to an operation in the activity list.
@@ -428,57 +457,75 @@ struct PasswordKey {
 impl Vault {
     /// Creates a new, empty vault at `path`, protected by `password`, and returns it unlocked.
     ///
-    /// The file is built under a temporary name and moved into place only when complete, so an
-    /// interrupted creation never leaves a half-made vault at `path`.
+    /// The file is built under a temporary name of its own and linked into place only when
+    /// complete, so an interrupted creation never leaves a half-made vault at `path`, and of two
+    /// creations at once one wins and the other gets [`VaultError::AlreadyExists`].
     pub fn create(path: &Path, password: &str, params: KdfParams) -> Result<Self, VaultError> {
         check_password(password)?;
         params.validate()?;
         if path.exists() {
             return Err(VaultError::AlreadyExists(path.to_owned()));
         }
+        // A name of its own for this attempt: two creations of the same path never touch each
+        // other's files; the first to link its complete file into place wins.
         let mut temp = path.as_os_str().to_owned();
-        temp.push(".creating");
+        temp.push(format!(".creating-{}", hex_id()?));
         let temp = PathBuf::from(temp);
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut p = temp.as_os_str().to_owned();
-            p.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(p));
-        }
         let data_key = new_key()?;
         let vault_id = hex_id()?;
-        {
-            let mut conn = open_connection(
-                &temp,
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-            )?;
-            schema::configure(&conn)?;
-            schema::migrate(&mut conn)?;
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('format', ?1)",
-                [FORMAT_TAG],
-            )?;
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('vault_id', ?1)",
-                [&vault_id],
-            )?;
-            let key = Self::wrap_with_password(&data_key, password, params)?;
-            tx.execute(
-                "INSERT INTO unlock_keys (kind, kdf, salt, wrapped, updated_at)
-                 VALUES ('password', ?1, ?2, ?3, ?4)",
-                params![kdf_json(&key.params)?, key.salt, key.wrapped, now()],
-            )?;
-            tx.commit()?;
-            conn.close().map_err(|(_, e)| VaultError::from(e))?;
+        let built = Self::build_new(&temp, &data_key, &vault_id, password, params);
+        if let Err(e) = built {
+            remove_with_sidecars(&temp);
+            return Err(e);
         }
-        if path.exists() {
-            let _ = std::fs::remove_file(&temp);
-            return Err(VaultError::AlreadyExists(path.to_owned()));
+        // A hard link never replaces an existing file (unlike rename): one winner, the others
+        // get "already exists" and leave nothing behind.
+        let linked = std::fs::hard_link(&temp, path);
+        remove_with_sidecars(&temp);
+        match linked {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(VaultError::AlreadyExists(path.to_owned()));
+            }
+            Err(e) => return Err(VaultError::Storage(e.to_string())),
         }
-        std::fs::rename(&temp, path).map_err(|e| VaultError::Storage(e.to_string()))?;
         let mut vault = Self::open(path)?;
         vault.data_key = Some(data_key);
         Ok(vault)
+    }
+
+    /// Writes a complete new vault file at `temp`.
+    fn build_new(
+        temp: &Path,
+        data_key: &Zeroizing<[u8; KEY_LEN]>,
+        vault_id: &str,
+        password: &str,
+        params: KdfParams,
+    ) -> Result<(), VaultError> {
+        let mut conn = open_connection(
+            temp,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )?;
+        schema::configure(&conn)?;
+        schema::migrate(&mut conn)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('format', ?1)",
+            [FORMAT_TAG],
+        )?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('vault_id', ?1)",
+            [vault_id],
+        )?;
+        let key = Self::wrap_with_password(data_key, password, params)?;
+        tx.execute(
+            "INSERT INTO unlock_keys (kind, kdf, salt, wrapped, updated_at)
+             VALUES ('password', ?1, ?2, ?3, ?4)",
+            params![kdf_json(&key.params)?, key.salt, key.wrapped, now()],
+        )?;
+        tx.commit()?;
+        conn.close().map_err(|(_, e)| VaultError::from(e))?;
+        Ok(())
     }
 
     /// Opens an existing vault, locked. Checks the file's integrity and upgrades its schema.
@@ -489,7 +536,9 @@ impl Vault {
         }
         let mut conn = open_connection(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         let version = schema::version(&conn)?;
-        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        // The full check: `quick_check` does not compare indexes with their tables, and a damaged
+        // index can hide rows (a wallet's accounts) without any error. Vaults are small.
+        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if check != "ok" {
             return Err(VaultError::Corrupted(format!(
                 "integrity check failed: {check}"
@@ -564,28 +613,53 @@ impl Vault {
         Ok(self.password_key()?.params)
     }
 
-    /// Replaces the password (and optionally the Argon2 parameters). Only the wrapped data key is
-    /// rewritten, in one transaction: an interruption leaves the old password working.
+    /// Replaces the password (and optionally the Argon2 parameters) and rotates the data key:
+    /// every secret is sealed again under a new key, in one transaction (an interruption leaves
+    /// the old password working). So a copy of the old password entry put back into the file
+    /// opens nothing added since. Keyring unlock wraps the old key: it is turned off and, given
+    /// `keyring`, turned on again with the new key.
     pub fn change_password(
         &mut self,
         old_password: &str,
         new_password: &str,
         params: KdfParams,
+        keyring: Option<&dyn SecureStore>,
     ) -> Result<(), VaultError> {
         check_password(new_password)?;
         params.validate()?;
-        let data_key = self.unwrap_with_password(old_password)?;
-        let key = Self::wrap_with_password(&data_key, new_password, params)?;
+        let old_key = self.unwrap_with_password(old_password)?;
+        let new_key = new_key()?;
+        let key = Self::wrap_with_password(&new_key, new_password, params)?;
+        let had_keyring = self.keyring_enabled()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let rows: Vec<(String, String, Vec<u8>)> = {
+            let mut stmt = tx.prepare("SELECT id, kind, secret FROM wallets")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for (id, kind, sealed) in rows {
+            let aad = associated_data("wallets", &id, &kind);
+            let plain = open(&old_key, &aad, &sealed).ok_or_else(|| {
+                VaultError::Corrupted("a wallet record failed its integrity check".into())
+            })?;
+            tx.execute(
+                "UPDATE wallets SET secret = ?1 WHERE id = ?2",
+                params![seal(&new_key, &aad, &plain)?, id],
+            )?;
+        }
         tx.execute(
             "UPDATE unlock_keys SET kdf = ?1, salt = ?2, wrapped = ?3, updated_at = ?4
              WHERE kind = 'password'",
             params![kdf_json(&key.params)?, key.salt, key.wrapped, now()],
         )?;
+        tx.execute("DELETE FROM unlock_keys WHERE kind = 'keyring'", [])?;
         tx.commit()?;
-        self.data_key = Some(data_key);
+        self.data_key = Some(new_key);
+        if had_keyring && let Some(store) = keyring {
+            self.enable_keyring(store)?;
+        }
         Ok(())
     }
 
@@ -796,8 +870,20 @@ impl Vault {
         Ok(())
     }
 
-    /// The accounts of a wallet, by index. Works while locked.
+    /// The accounts of a wallet, by index, each address checked against its key. Needs the vault
+    /// unlocked: a locked vault cannot tell a genuine address from one written into the file.
     pub fn accounts(&self, wallet_id: &str) -> Result<Vec<AccountInfo>, VaultError> {
+        // Each address is checked against its key (derived once per unlock, then cached), so a
+        // file changed outside Harbor cannot show someone else's address as the user's.
+        let stored = self.stored_accounts(wallet_id)?;
+        for account in &stored {
+            self.signer(wallet_id, account.index)?;
+        }
+        Ok(stored)
+    }
+
+    /// The account rows as stored, unchecked.
+    fn stored_accounts(&self, wallet_id: &str) -> Result<Vec<AccountInfo>, VaultError> {
         self.wallet(wallet_id)?;
         let mut stmt = self.conn.prepare(
             "SELECT idx, name, address, path FROM accounts WHERE wallet_id = ?1 ORDER BY idx",
@@ -881,7 +967,7 @@ impl Vault {
             return Ok(signer);
         }
         let account = self
-            .accounts(wallet_id)?
+            .stored_accounts(wallet_id)?
             .into_iter()
             .find(|a| a.index == index)
             .ok_or_else(|| VaultError::AccountNotFound {
@@ -901,9 +987,10 @@ impl Vault {
             }
         };
         if signer.address() != account.address {
-            return Err(VaultError::Corrupted(
-                "an account's key does not match its address".into(),
-            ));
+            return Err(VaultError::Corrupted(format!(
+                "the address stored for account {index} does not match its key: the wallet \
+                 file was changed outside Harbor"
+            )));
         }
         if let Ok(mut signers) = self.signers.lock() {
             signers.insert(key, signer.clone());
@@ -998,31 +1085,47 @@ impl Vault {
         Ok(reset_builtin)
     }
 
-    /// Splits a phrase wallet's recovery phrase into SLIP-39 paper shares (one list per group).
-    /// Needs the password again.
+    /// Splits a phrase wallet's recovery phrase into SLIP-39 paper shares (one list per group),
+    /// with the phrase's language and first address, which must be written beside the shares:
+    /// shares hold the phrase's entropy only, and the same entropy in another language is
+    /// another wallet. Needs the password again.
     pub fn split_into_shares(
         &self,
         wallet_id: &str,
         password: &str,
         options: &SplitOptions,
-    ) -> Result<Vec<Vec<Zeroizing<String>>>, VaultError> {
+    ) -> Result<PaperShares, VaultError> {
         let exported = self.export_mnemonic(wallet_id, password)?;
         if !exported.passphrase.is_empty() {
             return Err(VaultError::PassphraseNotInShares);
         }
         let mnemonic = Mnemonic::parse(&exported.phrase)
             .map_err(|_| VaultError::Corrupted("stored phrase".into()))?;
-        Ok(shamir::split_mnemonic(&mnemonic, options)?)
+        Ok(PaperShares {
+            groups: shamir::split_mnemonic(&mnemonic, options)?,
+            language: mnemonic.language(),
+            first_address: first_address(&mnemonic)?,
+        })
     }
 
-    /// Restores a phrase wallet from SLIP-39 shares made by [`Vault::split_into_shares`].
+    /// Restores a phrase wallet from SLIP-39 shares made by [`Vault::split_into_shares`], in the
+    /// phrase's `language` (written beside the shares). With `expected_address` (the first
+    /// address written beside them), a different wallet is refused before anything is saved.
     pub fn add_wallet_from_shares(
         &mut self,
         name: &str,
         shares: &[impl AsRef<str>],
         share_passphrase: &str,
+        language: Language,
+        expected_address: Option<Address>,
     ) -> Result<WalletInfo, VaultError> {
-        let mnemonic = shamir::combine_to_mnemonic(shares, share_passphrase)?;
+        let mnemonic = shamir::combine_to_mnemonic(shares, share_passphrase, language)?;
+        if let Some(expected) = expected_address {
+            let found = first_address(&mnemonic)?;
+            if found != expected {
+                return Err(VaultError::SharesGiveAnotherWallet { expected, found });
+            }
+        }
         self.add_mnemonic_wallet(name, &mnemonic, "")
     }
 
@@ -1303,6 +1406,15 @@ impl Vault {
             salt,
             wrapped,
         })
+    }
+}
+
+/// Removes a SQLite file with its journal files, ignoring what is not there.
+fn remove_with_sidecars(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
     }
 }
 

@@ -84,7 +84,7 @@ def test_vault_lifecycle_and_signing(tmp_path):
     run(vault.unlock(PASSWORD))
     assert vault.sign_message(wallet.id, 0, b"hello") == signature
 
-    run(vault.change_password(PASSWORD, "another long password"))
+    run(vault.change_password(PASSWORD, "another long password", None))
     with pytest.raises(harbor.HarborError.WrongPassword):
         vault.export_mnemonic(wallet.id, PASSWORD)
     assert vault.export_mnemonic(wallet.id, "another long password") == ABANDON
@@ -132,14 +132,35 @@ def test_paper_shares(tmp_path):
     )
     shares = groups[0]
     assert len(shares) == 3 and all(len(s.split()) == 20 for s in shares)
-    assert harbor.combine_shares_to_mnemonic([shares[2], shares[0]], "paper") == ABANDON
+    english = harbor.MnemonicLanguage.ENGLISH
+    assert harbor.combine_shares_to_mnemonic([shares[2], shares[0]], "paper", english) == ABANDON
     with pytest.raises(harbor.HarborError.InvalidShares) as err:
-        harbor.combine_shares_to_mnemonic([shares[1]], "paper")
+        harbor.combine_shares_to_mnemonic([shares[1]], "paper", english)
     assert "needs 2 shares" in str(err.value)
 
     vault = run(harbor.create_vault(str(tmp_path / "w.harbor"), PASSWORD, True))
-    restored = vault.import_shares("Paper", [shares[0], shares[1]], "paper")
+    restored = vault.import_shares("Paper", [shares[0], shares[1]], "paper", english, ABANDON_ADDRESS)
     assert vault.accounts(restored.id)[0].owner_address == ABANDON_ADDRESS
+    # The same shares read in another language are another wallet: refused when the first
+    # address written beside them is given.
+    with pytest.raises(harbor.HarborError.InvalidShares) as err:
+        vault.import_shares(
+            "Wrong", [shares[0], shares[1]], "paper", harbor.MnemonicLanguage.SPANISH, ABANDON_ADDRESS
+        )
+    assert "check the language" in str(err.value)
+
+
+def test_paper_shares_of_a_vault_wallet_keep_its_language(tmp_path):
+    vault = run(harbor.create_vault(str(tmp_path / "es.harbor"), PASSWORD, True))
+    phrase = harbor.generate_mnemonic(harbor.MnemonicLanguage.SPANISH, 12)
+    wallet = vault.import_mnemonic("Spanish", phrase, "")
+    address = vault.accounts(wallet.id)[0].owner_address
+    paper = vault.split_into_shares(wallet.id, PASSWORD, 1, [harbor.ShareGroup(threshold=2, count=3)], "")
+    assert paper.language == harbor.MnemonicLanguage.SPANISH
+    assert paper.first_address == address
+    other = run(harbor.create_vault(str(tmp_path / "other.harbor"), PASSWORD, True))
+    restored = other.import_shares("Back", paper.groups[0][:2], "", paper.language, paper.first_address)
+    assert other.accounts(restored.id)[0].owner_address == address
 
 
 def test_amounts_addresses_and_guardian_advice():

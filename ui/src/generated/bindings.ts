@@ -32,9 +32,12 @@ export const commands = {
 	/**  Shows a wallet's recovery phrase (password again). */
 	revealPhrase: (walletId: string, password: string) => __TAURI_INVOKE<string[]>("reveal_phrase", { walletId, password }),
 	/**  Makes SLIP-39 paper shares of a wallet's phrase (password again). */
-	paperShares: (walletId: string, password: string, threshold: number, count: number) => __TAURI_INVOKE<string[]>("paper_shares", { walletId, password, threshold, count }),
-	/**  Restores a wallet from paper shares. */
-	restoreFromShares: (name: string, shares: string[]) => __TAURI_INVOKE<NewWallet>("restore_from_shares", { name, shares }),
+	paperShares: (walletId: string, password: string, threshold: number, count: number) => __TAURI_INVOKE<PaperSharesView>("paper_shares", { walletId, password, threshold, count }),
+	/**
+	 *  Restores a wallet from paper shares, in the phrase's language (code, e.g. `spanish`); with
+	 *  the first address written beside the shares, another wallet is refused.
+	 */
+	restoreFromShares: (name: string, shares: string[], language: string, expectedAddress: string | null) => __TAURI_INVOKE<NewWallet>("restore_from_shares", { name, shares, language, expectedAddress }),
 	/**  The user's accounts. */
 	accounts: () => __TAURI_INVOKE<Account[]>("accounts"),
 	/**  Adds an account to a phrase wallet. */
@@ -365,6 +368,18 @@ export type NewWallet = {
 	walletId: string,
 	/**  Its first account. */
 	account: Account,
+};
+
+/**  A wallet's paper shares and what to write beside them. */
+export type PaperSharesView = {
+	/**  The shares (each secret). */
+	shares: string[],
+	/**  The recovery phrase's language code (`spanish`): restoring needs it. */
+	language: string,
+	/**  The language's name in itself ("Español"). */
+	languageName: string,
+	/**  The wallet's first address, to check a restore against. */
+	firstAddress: string,
 };
 
 /**  The result of a completed send. */

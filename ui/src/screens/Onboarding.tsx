@@ -1,8 +1,9 @@
 import { useMemo, useState } from "react";
-import type { NewWallet, UiError } from "../backend";
+import type { NewWallet, PaperSharesView, UiError } from "../backend";
 import { asUiError } from "../backend";
 import { useEnv } from "../context";
 import { ErrorBox } from "../components/ErrorBox";
+import { PHRASE_LANGUAGES, SharesSheet } from "../components/SharesSheet";
 
 type Path = "create" | "import" | "guardians" | "shares";
 type Step =
@@ -11,7 +12,7 @@ type Step =
   | { kind: "backup"; wallet: NewWallet; password: string }
   | { kind: "phrase"; wallet: NewWallet; password: string; words: string[] }
   | { kind: "quiz"; wallet: NewWallet; words: string[] }
-  | { kind: "shares"; wallet: NewWallet; shares: string[] }
+  | { kind: "shares"; wallet: NewWallet; paper: PaperSharesView }
   | { kind: "import" }
   | { kind: "restoreShares" };
 
@@ -92,8 +93,8 @@ export function Onboarding({ onDone }: { onDone: () => void }) {
                 type="button"
                 onClick={() =>
                   run(async () => {
-                    const shares = await backend.paperShares(step.wallet.walletId, step.password, 2, 3);
-                    setStep({ kind: "shares", wallet: step.wallet, shares });
+                    const paper = await backend.paperShares(step.wallet.walletId, step.password, 2, 3);
+                    setStep({ kind: "shares", wallet: step.wallet, paper });
                   })
                 }
               >
@@ -136,14 +137,8 @@ export function Onboarding({ onDone }: { onDone: () => void }) {
         return (
           <>
             <h1>{t("shares.title")}</h1>
-            <p>{t("shares.intro", { threshold: 2, count: step.shares.length })}</p>
-            <ol className="shares" data-testid="paper-shares">
-              {step.shares.map((s, i) => (
-                <li key={i}>
-                  <code>{s}</code>
-                </li>
-              ))}
-            </ol>
+            <p>{t("shares.intro", { threshold: 2, count: step.paper.shares.length })}</p>
+            <SharesSheet paper={step.paper} />
             <button type="button" className="primary" onClick={onDone}>
               {t("shares.done")}
             </button>
@@ -158,8 +153,8 @@ export function Onboarding({ onDone }: { onDone: () => void }) {
           onDone();
         })} />;
       case "restoreShares":
-        return <SharesStep busy={busy} onRestore={(shares) => run(async () => {
-          await backend.restoreFromShares(t("onboarding.importedName"), shares);
+        return <SharesStep busy={busy} onRestore={(shares, language, address) => run(async () => {
+          await backend.restoreFromShares(t("onboarding.importedName"), shares, language, address || null);
           onDone();
         })} />;
     }
@@ -267,18 +262,41 @@ function ImportStep({ busy, onImport }: { busy: boolean; onImport: (text: string
   );
 }
 
-function SharesStep({ busy, onRestore }: { busy: boolean; onRestore: (shares: string[]) => void }) {
+function SharesStep({
+  busy,
+  onRestore,
+}: {
+  busy: boolean;
+  onRestore: (shares: string[], language: string, address: string) => void;
+}) {
   const { t } = useEnv();
   const [text, setText] = useState("");
+  const [language, setLanguage] = useState("english");
+  const [address, setAddress] = useState("");
   const shares = text.split("\n").map((s) => s.trim()).filter(Boolean);
   return (
-    <form onSubmit={(e) => { e.preventDefault(); onRestore(shares); }}>
+    <form onSubmit={(e) => { e.preventDefault(); onRestore(shares, language, address.trim()); }}>
       <h1>{t("restoreShares.title")}</h1>
       <p>{t("restoreShares.intro")}</p>
       <label>
         {t("restoreShares.label")}
         <textarea rows={6} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
       </label>
+      <label>
+        {t("restoreShares.language")}
+        <select value={language} onChange={(e) => setLanguage(e.target.value)} data-testid="shares-language">
+          {PHRASE_LANGUAGES.map(([code, name]) => (
+            <option key={code} value={code}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t("restoreShares.address")}
+        <input value={address} onChange={(e) => setAddress(e.target.value)} spellCheck={false} placeholder="0x…" />
+      </label>
+      <p className="hint">{t("restoreShares.addressHint")}</p>
       <button type="submit" className="primary" disabled={busy || shares.length === 0}>
         {t("restoreShares.submit")}
       </button>

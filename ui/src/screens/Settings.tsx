@@ -1,8 +1,9 @@
 import { useEffect, useState } from "react";
-import type { Account, AppStatus, ChainView, Language, UiError } from "../backend";
+import type { Account, AppStatus, ChainView, Language, PaperSharesView, UiError } from "../backend";
 import { asUiError } from "../backend";
 import { useEnv } from "../context";
 import { ErrorBox } from "../components/ErrorBox";
+import { SharesSheet } from "../components/SharesSheet";
 
 const LANGUAGES: { code: Language; label: string }[] = [
   { code: "en", label: "English" },
@@ -172,11 +173,11 @@ function Backup({ accounts, onError }: { accounts: Account[]; onError: (e: UiErr
   const [walletId, setWalletId] = useState(wallets[0]?.walletId ?? "");
   const [password, setPassword] = useState("");
   const [words, setWords] = useState<string[]>([]);
-  const [shares, setShares] = useState<string[]>([]);
+  const [paper, setPaper] = useState<PaperSharesView | null>(null);
   if (!wallets.length) return null;
   const run = async (f: () => Promise<void>) => {
     setWords([]);
-    setShares([]);
+    setPaper(null);
     try {
       await f();
     } catch (e) {
@@ -205,7 +206,7 @@ function Backup({ accounts, onError }: { accounts: Account[]; onError: (e: UiErr
       <button type="button" disabled={!password} onClick={() => run(async () => setWords(await backend.revealPhrase(walletId || wallets[0].walletId, password)))}>
         {t("settings.showPhrase")}
       </button>
-      <button type="button" disabled={!password} onClick={() => run(async () => setShares(await backend.paperShares(walletId || wallets[0].walletId, password, 2, 3)))}>
+      <button type="button" disabled={!password} onClick={() => run(async () => setPaper(await backend.paperShares(walletId || wallets[0].walletId, password, 2, 3)))}>
         {t("settings.makeShares")}
       </button>
       {words.length > 0 && (
@@ -221,15 +222,7 @@ function Backup({ accounts, onError }: { accounts: Account[]; onError: (e: UiErr
           </button>
         </>
       )}
-      {shares.length > 0 && (
-        <ol className="shares">
-          {shares.map((s, i) => (
-            <li key={i}>
-              <code>{s}</code>
-            </li>
-          ))}
-        </ol>
-      )}
+      {paper && <SharesSheet paper={paper} />}
     </div>
   );
 }
