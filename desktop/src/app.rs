@@ -1070,21 +1070,23 @@ impl App {
             .into_iter()
             .map(|a| {
                 let message = a.message();
-                let (chain_id, cancellable, new_owner, execute_after) = match a {
+                let (kind, chain_id, new_owner, execute_after) = match a {
                     core_recovery::RecoveryAlert::Pending {
                         chain_id,
                         new_owner,
                         execute_after,
                         ..
-                    } => (chain_id, true, new_owner, Some(execute_after as i64)),
+                    } => ("pending", chain_id, new_owner, Some(execute_after as i64)),
                     core_recovery::RecoveryAlert::OwnerChanged {
                         chain_id, owner, ..
-                    }
-                    | core_recovery::RecoveryAlert::NotRecoveredHere {
+                    } => ("taken", chain_id, owner, None),
+                    core_recovery::RecoveryAlert::NotRecoveredHere {
                         chain_id, owner, ..
-                    } => (chain_id, false, owner, None),
+                    } => ("notRecoveredHere", chain_id, owner, None),
                 };
+                let cancellable = kind == "pending";
                 AlertView {
+                    kind: kind.into(),
                     chain_id,
                     chain_name: registry
                         .get(chain_id)

@@ -482,6 +482,10 @@ pub struct AlertView {
     pub chain_id: u64,
     /// Chain name.
     pub chain_name: String,
+    /// `pending` (a recovery the owner can still cancel), `taken` (another key owns the account
+    /// there) or `notRecoveredHere` (not deployed there, and it would be created for the key the
+    /// account was recovered from): on the last two the address is not the user's.
+    pub kind: String,
     /// A recovery is pending and can still be cancelled.
     pub cancellable: bool,
     /// The key that would take (or took) over.

@@ -184,7 +184,7 @@ fn send_progress(
 ) -> impl Fn(SendProgress) + Send + Sync + 'static {
     move |p| {
         if let Some(l) = &listener {
-            l.on_progress(p.into());
+            crate::to_app(|| l.on_progress(p.into()));
         }
     }
 }

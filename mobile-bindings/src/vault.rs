@@ -33,23 +33,28 @@ fn store_error(e: HarborError) -> core_vault::SecureStoreError {
     core_vault::SecureStoreError::Failed(e.to_string())
 }
 
+fn closing() -> core_vault::SecureStoreError {
+    core_vault::SecureStoreError::Failed("the app is shutting down".into())
+}
+
 impl core_vault::SecureStore for StoreAdapter {
     fn put(&self, name: &str, secret: &[u8]) -> Result<(), core_vault::SecureStoreError> {
-        self.0
-            .put(name.to_owned(), secret.to_vec())
+        crate::to_app(|| self.0.put(name.to_owned(), secret.to_vec()))
+            .ok_or_else(closing)?
             .map_err(store_error)
     }
 
     fn get(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>, core_vault::SecureStoreError> {
-        Ok(self
-            .0
-            .get(name.to_owned())
+        Ok(crate::to_app(|| self.0.get(name.to_owned()))
+            .ok_or_else(closing)?
             .map_err(store_error)?
             .map(Zeroizing::new))
     }
 
     fn delete(&self, name: &str) -> Result<(), core_vault::SecureStoreError> {
-        self.0.delete(name.to_owned()).map_err(store_error)
+        crate::to_app(|| self.0.delete(name.to_owned()))
+            .ok_or_else(closing)?
+            .map_err(store_error)
     }
 }
 

@@ -230,6 +230,11 @@ function AlertBanner({ account, pollMs }: { account: Account; pollMs: number }) 
               {busy ? t("alert.cancelling") : t("alert.cancel")}
             </button>
           </div>
+        ) : a.kind === "notRecoveredHere" ? (
+          <div key={a.chainId}>
+            <strong>{t("alert.notHere", { chain: a.chainName })}</strong>
+            <p>{t("alert.notHereDetail", { owner: a.newOwner })}</p>
+          </div>
         ) : (
           <div key={a.chainId}>
             <strong>{t("alert.taken", { chain: a.chainName })}</strong>

@@ -103,6 +103,7 @@ const en = {
   "receive.chain": "Network",
   "receive.intro": "Ask the sender to use the {chain} network and this address:",
   "receive.warning": "Only send coins and tokens of this network to this address.",
+  "receive.notYours": "Not offered: on {chains} this address does not belong to your key yet.",
   "receive.qr": "QR code of your address",
 
   "send.title": "Send",
@@ -231,6 +232,8 @@ const en = {
   "alert.cancelling": "Cancelling…",
   "alert.taken": "Your account on {chain} is now controlled by another key",
   "alert.takenDetail": "It was moved to {owner} through your guardians. If this was not you, contact your guardians at once.",
+  "alert.notHere": "Your account is not yours yet on {chain}",
+  "alert.notHereDetail": "Its address there would still belong to your former key ({owner}). Finish the recovery on that network before you receive anything there.",
 
   "settings.title": "Settings",
   "settings.language": "Language",
@@ -397,6 +400,7 @@ const zhHans: Dictionary = {
   "receive.chain": "网络",
   "receive.intro": "请让付款人使用 {chain} 网络和这个地址：",
   "receive.warning": "只能向这个地址发送该网络上的币和代币。",
+  "receive.notYours": "未列出：在 {chains} 上这个地址还不属于你的密钥。",
   "receive.qr": "你的地址二维码",
 
   "send.title": "发送",
@@ -525,6 +529,8 @@ const zhHans: Dictionary = {
   "alert.cancelling": "正在取消…",
   "alert.taken": "你在 {chain} 上的账户现已由另一个密钥控制",
   "alert.takenDetail": "账户已通过你的守护人转移到 {owner}。如果不是你本人操作，请立即联系你的守护人。",
+  "alert.notHere": "你在 {chain} 上的账户还不属于你",
+  "alert.notHereDetail": "那里的地址仍属于你以前的密钥（{owner}）。在该网络上完成恢复之前，不要在那里收款。",
 
   "settings.title": "设置",
   "settings.language": "语言",
@@ -688,6 +694,7 @@ const zhHant: Dictionary = {
   "receive.chain": "網路",
   "receive.intro": "請讓付款人使用 {chain} 網路和這個地址：",
   "receive.warning": "只能向這個地址傳送該網路上的幣和代幣。",
+  "receive.notYours": "未列出：在 {chains} 上這個地址還不屬於你的金鑰。",
   "receive.qr": "你的地址 QR 碼",
 
   "send.title": "傳送",
@@ -816,6 +823,8 @@ const zhHant: Dictionary = {
   "alert.cancelling": "正在取消…",
   "alert.taken": "你在 {chain} 上的帳戶現已由另一個金鑰控制",
   "alert.takenDetail": "帳戶已透過你的守護人轉移到 {owner}。如果不是你本人操作，請立即聯絡你的守護人。",
+  "alert.notHere": "你在 {chain} 上的帳戶還不屬於你",
+  "alert.notHereDetail": "那裡的地址仍屬於你以前的金鑰（{owner}）。在該網路上完成復原之前，不要在那裡收款。",
 
   "settings.title": "設定",
   "settings.language": "語言",

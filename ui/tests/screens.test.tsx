@@ -34,6 +34,28 @@ describe("home and receive", () => {
     expect((await screen.findByTestId("receive-address")).textContent).toBe(backend.accountList[0].address);
     await waitFor(() => expect(screen.getByRole("img", { name: tr("en", "receive.qr") }).innerHTML).toContain("<svg"));
   });
+
+  it("never offers a chain where the address belongs to another key, and says why", async () => {
+    const backend = new MemoryBackend({ wallet: true });
+    backend.chainList.push({ ...backend.chainList[0], chainId: 31338, name: "Second Dev Chain" });
+    backend.pendingAlert = {
+      kind: "notRecoveredHere",
+      chainId: 31338,
+      chainName: "Second Dev Chain",
+      cancellable: false,
+      newOwner: "0x00000000000000000000000000000000000000ee",
+      executeAfter: null,
+      message: "",
+    };
+    const { user } = renderApp(backend);
+    expect((await screen.findByTestId("recovery-alert")).textContent).toContain(
+      tr("en", "alert.notHere", { chain: "Second Dev Chain" }),
+    );
+    await user.click(within(screen.getByRole("navigation")).getByRole("button", { name: tr("en", "nav.receive") }));
+    expect((await screen.findByTestId("receive-not-yours")).textContent).toContain("Second Dev Chain");
+    const options = within(screen.getByLabelText(tr("en", "receive.chain"))).getAllByRole("option");
+    expect(options.map((o) => o.textContent)).toEqual(["Harbor Dev Chain"]);
+  });
 });
 
 describe("accounts", () => {
@@ -188,6 +210,7 @@ describe("recovery", () => {
   it("alerts the owner of a pending recovery and cancels it in one click", async () => {
     const backend = new MemoryBackend({ wallet: true });
     backend.pendingAlert = {
+      kind: "pending",
       chainId: 31337,
       chainName: "Harbor Dev Chain",
       cancellable: true,

@@ -184,3 +184,29 @@ def test_invitation_round_trip():
     assert info.name == "Bob" and info.kind == harbor.GuardianType.PERSON
     with pytest.raises(harbor.HarborError.InvalidInput):
         harbor.read_guardian_reply(link)
+
+
+EXIT_PROBE = """
+import asyncio, os, sys, tempfile
+import harbor
+async def main():
+    path = os.path.join(tempfile.mkdtemp(), "w.harbor")
+    vault = await harbor.create_vault(path, "correct horse battery", True)
+    await vault.unlock("correct horse battery")
+asyncio.run(main())
+"""
+
+
+def test_the_interpreter_exits_cleanly_after_async_calls():
+    # Security review, finding 10: a library thread handing over a result while the
+    # interpreter exits used to abort the process ("FATAL: exception not rethrown") in most runs.
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    for _ in range(12):
+        done = subprocess.run(
+            [sys.executable, "-c", EXIT_PROBE], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr[-500:]

@@ -159,6 +159,12 @@ export type AlertView = {
 	chainId: number,
 	/**  Chain name. */
 	chainName: string,
+	/**
+	 *  `pending` (a recovery the owner can still cancel), `taken` (another key owns the account
+	 *  there) or `notRecoveredHere` (not deployed there, and it would be created for the key the
+	 *  account was recovered from): on the last two the address is not the user's.
+	 */
+	kind: string,
 	/**  A recovery is pending and can still be cancelled. */
 	cancellable: boolean,
 	/**  The key that would take (or took) over. */

@@ -9,13 +9,19 @@ export function Receive({ account }: { account: Account }) {
   const { backend, t } = useEnv();
   const [chains, setChains] = useState<ChainView[]>([]);
   const [chainId, setChainId] = useState<number | null>(null);
+  const [notYours, setNotYours] = useState<string[]>([]);
   useEffect(() => {
-    backend.chains().then((c) => {
-      const usable = c.filter((x) => x.bundlerUrl);
-      setChains(usable);
-      setChainId(usable[0]?.chainId ?? null);
-    }).catch(() => setChains([]));
-  }, [backend]);
+    // A chain where another key owns (or would own) this address is never offered.
+    Promise.all([backend.chains(), backend.alerts(account.address).catch(() => [])])
+      .then(([c, alerts]) => {
+        const blocked = new Set(alerts.filter((a) => a.kind !== "pending").map((a) => a.chainId));
+        const usable = c.filter((x) => x.bundlerUrl && !blocked.has(x.chainId));
+        setChains(usable);
+        setNotYours(c.filter((x) => blocked.has(x.chainId)).map((x) => x.name));
+        setChainId(usable[0]?.chainId ?? null);
+      })
+      .catch(() => setChains([]));
+  }, [backend, account.address]);
   const chain = chains.find((c) => c.chainId === chainId);
   // EIP-681 payment link: wallets that scan it pick the right chain.
   const qrText = chain ? `ethereum:${account.address}@${chain.chainId}` : account.address;
@@ -37,6 +43,11 @@ export function Receive({ account }: { account: Account }) {
           <p>{t("receive.intro", { chain: chain?.name ?? "" })}</p>
           <Copyable text={account.address} testId="receive-address" />
           <p className="hint">{t("receive.warning")}</p>
+          {notYours.length > 0 && (
+            <p className="warning" data-testid="receive-not-yours">
+              {t("receive.notYours", { chains: notYours.join(", ") })}
+            </p>
+          )}
         </div>
         <Qr text={qrText} label={t("receive.qr")} />
       </div>
