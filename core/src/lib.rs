@@ -2,6 +2,7 @@
 
 pub mod aa;
 pub mod chains;
+pub mod codes;
 pub mod contacts;
 pub mod dapp;
 pub mod evm;

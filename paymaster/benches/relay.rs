@@ -15,11 +15,12 @@ use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, Bytes, U256};
 use harbor_core::aa::{
-    AccountCall, ENTRY_POINT_V07, EntryPointVersion, UserOperation, encode_calls,
+    AccountCall, ENTRY_POINT_V07, EntryPointVersion, HarborAccount, UserOperation, encode_calls,
     user_operation_hash,
 };
 use harbor_core::keys::{LocalSigner, Signer};
-use harbor_paymaster::config::{AppConfig, ChainConfig, Config, KeySource, Policy};
+use harbor_paymaster::config::{AppConfig, ChainConfig, Config, Policy};
+use harbor_paymaster::pricing::{GasEstimate, NetworkFees, required_pre_verification_gas};
 use harbor_paymaster::{Relay, server};
 use serde_json::json;
 
@@ -28,12 +29,15 @@ const SATURATION_REQUESTS: usize = 6_000;
 const CONCURRENCY: usize = 16;
 const HALF_LOAD_SECONDS: u64 = 3;
 
+/// A new Harbor account's first operation (the relay checks those without the node).
 fn op(i: u64) -> UserOperation {
-    let mut sender = [0u8; 20];
-    sender[12..].copy_from_slice(&i.to_be_bytes());
-    UserOperation {
-        sender: Address::from(sender),
-        nonce: U256::from(i),
+    let mut owner = [0u8; 20];
+    owner[12..].copy_from_slice(&i.to_be_bytes());
+    let account = HarborAccount::new(Address::from(owner), U256::ZERO);
+    let mut op = UserOperation {
+        sender: account.address(),
+        factory: Some(account.factory),
+        factory_data: Some(account.factory_data()),
         call_data: encode_calls(&[AccountCall {
             to: Address::repeat_byte(7),
             value: U256::from(1),
@@ -41,12 +45,20 @@ fn op(i: u64) -> UserOperation {
         }]),
         call_gas_limit: U256::from(100_000),
         verification_gas_limit: U256::from(300_000),
-        pre_verification_gas: U256::from(60_000),
         max_fee_per_gas: U256::from(2_000_000_000u64),
         max_priority_fee_per_gas: U256::from(1_000_000u64),
         ..UserOperation::default()
-    }
+    };
+    op.pre_verification_gas = U256::from(required_pre_verification_gas(&op));
+    op
 }
+
+/// What the relay's own estimate would say (a benchmark has no node to estimate with).
+const ESTIMATE: GasEstimate = GasEstimate {
+    verification: 300_000,
+    call: 100_000,
+    paymaster_verification: 20_000,
+};
 
 fn body(i: u64) -> String {
     json!({"jsonrpc": "2.0", "id": i, "method": "pm_getPaymasterData",
@@ -79,27 +91,19 @@ async fn start() -> (String, tempfile::TempDir) {
         max_spend_total_wei: U256::MAX,
         ..Policy::defaults(31337)
     };
+    let chain = ChainConfig {
+        poll_interval_ms: 3_600_000,
+        ..ChainConfig::new(31337, "http://127.0.0.1:9", Address::repeat_byte(0x99))
+    };
+    let app = AppConfig {
+        name: "bench".into(),
+        api_key: KEY.into(),
+        policies: vec![policy],
+    };
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
-        database: dir.path().join("bench.sqlite"),
         sponsor_name: "bench".into(),
-        max_body_bytes: 64 * 1024,
-        signer_key: KeySource::Env("UNUSED".into()),
-        relayer_key: KeySource::Env("UNUSED".into()),
-        chains: vec![ChainConfig {
-            chain_id: 31337,
-            rpc_url: "http://127.0.0.1:9".into(),
-            entry_point: ENTRY_POINT_V07,
-            paymaster: Address::repeat_byte(0x99),
-            upstream_bundler_url: None,
-            poll_interval_ms: 3_600_000,
-            bump_after_seconds: 30,
-        }],
-        apps: vec![AppConfig {
-            name: "bench".into(),
-            api_key: KEY.into(),
-            policies: vec![policy],
-        }],
+        ..Config::new(vec![chain], vec![app], dir.path().join("bench.sqlite"))
     };
     let relay = Arc::new(
         Relay::with_keys(
@@ -109,12 +113,25 @@ async fn start() -> (String, tempfile::TempDir) {
         )
         .unwrap(),
     );
-    relay.chain(31337).unwrap().set_chain_time(
+    let chain = relay.chain(31337).unwrap();
+    chain.set_chain_time(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs(),
     );
+    chain.set_network_fees(NetworkFees {
+        base_fee: 1_000_000_000,
+        priority_fee: 1_000_000,
+    });
+    // A real client estimates before asking for the final data; file those estimates.
+    for offset in [0u64, 1_000_000, 2_000_000] {
+        for i in offset..offset + SATURATION_REQUESTS as u64 * 2 {
+            let mut sponsored = op(i);
+            harbor_paymaster::sponsor::attach_paymaster(&mut sponsored, Address::repeat_byte(0x99));
+            chain.remember_estimate(&sponsored, ESTIMATE);
+        }
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/rpc/31337/{KEY}", listener.local_addr().unwrap());
     // The router alone: no chain watcher in a benchmark.

@@ -18,7 +18,7 @@ use harbor_core::recovery::{
 };
 use harbor_core::tokens::{format_amount, parse_amount, transfer_call_data};
 use harbor_devnet::{DEV_RELAYER_KEY, DEV_SPONSOR_KEY, Devnet};
-use harbor_paymaster::config::{AppConfig, ChainConfig, Config, KeySource, Policy};
+use harbor_paymaster::config::{AppConfig, ChainConfig, Config, Policy};
 use harbor_paymaster::{Relay, server};
 use serde_json::json;
 
@@ -30,27 +30,19 @@ async fn main() -> Result<(), Error> {
     let devnet = tokio::task::spawn_blocking(|| Devnet::start(31337, 0)).await??;
     let m = devnet.manifest().clone();
     let dir = tempfile::tempdir()?;
+    let chain = ChainConfig {
+        poll_interval_ms: 500,
+        ..ChainConfig::new(31337, &m.rpc_url, m.paymaster.parse()?)
+    };
+    let app = AppConfig {
+        name: "demo".into(),
+        api_key: "harbor-demo-key".into(),
+        policies: vec![Policy::defaults(31337)],
+    };
     let config = Config {
         listen: "127.0.0.1:0".parse()?,
-        database: dir.path().join("relay.sqlite"),
         sponsor_name: "Harbor demo sponsor".into(),
-        max_body_bytes: 256 * 1024,
-        signer_key: KeySource::Env("UNUSED".into()),
-        relayer_key: KeySource::Env("UNUSED".into()),
-        chains: vec![ChainConfig {
-            chain_id: 31337,
-            rpc_url: m.rpc_url.clone(),
-            entry_point: m.entry_point.parse()?,
-            paymaster: m.paymaster.parse()?,
-            upstream_bundler_url: None,
-            poll_interval_ms: 500,
-            bump_after_seconds: 30,
-        }],
-        apps: vec![AppConfig {
-            name: "demo".into(),
-            api_key: "harbor-demo-key".into(),
-            policies: vec![Policy::defaults(31337)],
-        }],
+        ..Config::new(vec![chain], vec![app], dir.path().join("relay.sqlite"))
     };
     let relay = Arc::new(Relay::with_keys(
         config,

@@ -1,67 +1,89 @@
-//! One served chain: gas estimation and simulation against the node, bundle submission from the
-//! relayer key (nonces, fee bumps), and the watcher that settles spend from EntryPoint logs.
+//! One served chain: gas estimation, exact simulation and validation tracing against the node,
+//! bundle submission from the relayer key (nonces, replacement, fee bumps bounded by what the
+//! operation pays), and receipts. The watcher (settlement, reorgs) is in `watcher.rs`.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use alloy_sol_types::{SolCall, SolEvent};
 use harbor_core::aa::{
-    IEntryPoint, IValidation, UserOperation, decode_revert, user_operation_hash,
+    EntryPointVersion, IEntryPoint, IValidation, UserOperation, decode_revert, user_operation_hash,
 };
+use harbor_core::codes;
 use harbor_core::evm::{TransactionRequest, sign_transaction};
 use harbor_core::keys::{LocalSigner, Signer};
 use harbor_core::rpc::{BundlerClient, NodeClient, RpcError};
 use serde_json::{Value, json};
 
+use crate::accounts::{AccountChecks, AccountKind};
 use crate::config::ChainConfig;
-use crate::metrics::Metrics;
-use crate::rpc::RpcFailure;
-use crate::store::{RelayedOp, Store};
+use crate::error::RpcFailure;
+use crate::pricing::{self, GasEstimate, NetworkFees};
+use crate::store::{Outcome, RelayedOp, Store};
+use crate::validation;
 
-/// ERC-7769 error codes.
-pub mod codes {
-    /// Invalid UserOperation fields or parameters.
-    pub const INVALID_PARAMS: i64 = -32602;
-    /// Rejected by the EntryPoint's simulation (account or creation).
-    pub const SIMULATION: i64 = -32500;
-    /// Rejected by the paymaster's validation.
-    pub const PAYMASTER: i64 = -32501;
-    /// Out of the valid time range.
-    pub const TIME_RANGE: i64 = -32503;
-    /// Execution reverted during estimation.
-    pub const EXECUTION_REVERTED: i64 = -32521;
-    /// Internal error.
-    pub const INTERNAL: i64 = -32603;
-}
+/// Estimates kept for signing (the newest ones).
+const ESTIMATE_CACHE: usize = 20_000;
+/// How long an estimate, or an entity's stake, is trusted.
+const CACHE_TTL: Duration = Duration::from_secs(300);
+/// Least stake delay for an entity to use its own storage during validation (ERC-7562).
+const MIN_UNSTAKE_DELAY: u64 = 86_400;
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default()
 }
 
-/// Calldata gas of `bytes` (EIP-2028).
-fn calldata_gas(bytes: &[u8]) -> u64 {
-    bytes.iter().map(|b| if *b == 0 { 4 } else { 16 }).sum()
+/// Fees of one bundle transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BundleFees {
+    /// Fee cap per gas.
+    pub max_fee: u128,
+    /// Tip per gas.
+    pub tip: u128,
 }
 
-/// Maps an EntryPoint revert to an ERC-7769 error.
-fn entry_point_failure(data: &[u8]) -> RpcFailure {
-    let reason = decode_revert(data);
-    let code = if reason.contains("(AA22") || reason.contains("(AA32") {
-        codes::TIME_RANGE
-    } else if reason.contains("(AA3") {
-        codes::PAYMASTER
-    } else {
-        codes::SIMULATION
-    };
-    RpcFailure::new(code, reason)
+impl BundleFees {
+    /// Fees the relayer may pay for `op` now: the market's, never above what the operation
+    /// itself pays per gas (so the refund always covers the transaction).
+    pub fn for_op(op: &UserOperation, network: NetworkFees) -> Self {
+        let op_tip = op.max_priority_fee_per_gas.saturating_to::<u128>();
+        let op_max = op.max_fee_per_gas.saturating_to::<u128>();
+        let tip = network.priority_fee.max(1).min(op_tip);
+        let max_fee = network
+            .base_fee
+            .saturating_mul(2)
+            .saturating_add(tip)
+            .min(op_max);
+        BundleFees { max_fee, tip }
+    }
+
+    /// The next fees of a replacement (+12.5 %, what nodes require is +10 %), still within what
+    /// `op` pays; `None` when the operation's own fees leave no room.
+    pub fn bumped(self, op: &UserOperation) -> Option<Self> {
+        let op_tip = op.max_priority_fee_per_gas.saturating_to::<u128>();
+        let op_max = op.max_fee_per_gas.saturating_to::<u128>();
+        let next = BundleFees {
+            max_fee: (self.max_fee + self.max_fee / 8 + 1).min(op_max),
+            tip: (self.tip + self.tip / 8 + 1).min(op_tip),
+        };
+        next.replaces(self).then_some(next)
+    }
+
+    /// Whether these fees may replace a transaction sent with `old` (+10 % on both).
+    pub fn replaces(self, old: BundleFees) -> bool {
+        self.max_fee > old.max_fee + old.max_fee / 10 && self.tip > old.tip + old.tip / 10
+    }
 }
 
-fn node_failure(error: RpcError) -> RpcFailure {
-    RpcFailure::new(codes::INTERNAL, format!("the chain's node failed: {error}"))
+/// The gas limit of a bundle transaction carrying `op` (unused gas is not paid).
+pub fn bundle_gas(op: &UserOperation) -> u64 {
+    op.total_gas_limit().saturating_to::<u64>() / 10 * 13 + 150_000
 }
 
 /// Runtime state of one chain.
@@ -73,10 +95,18 @@ pub struct ChainRuntime {
     pub node: NodeClient,
     /// Upstream bundler, when forwarding.
     pub upstream: Option<BundlerClient>,
+    /// Which accounts are sponsored.
+    pub accounts: AccountChecks,
     /// Latest chain timestamp seen (0 until the first poll).
     chain_time: AtomicU64,
     /// Latest block seen.
     latest_block: AtomicU64,
+    /// The chain's fees as last read.
+    fees: Mutex<Option<NetworkFees>>,
+    /// The relay's own gas estimates, by [`pricing::estimate_key`].
+    estimates: Mutex<HashMap<B256, (GasEstimate, Instant)>>,
+    /// Whether an entity is staked, as last read.
+    staked: Mutex<HashMap<Address, (bool, Instant)>>,
     /// The relayer's next nonce (serialises submissions).
     next_nonce: tokio::sync::Mutex<Option<u64>>,
 }
@@ -94,8 +124,12 @@ impl ChainRuntime {
             config,
             node,
             upstream,
+            accounts: AccountChecks::default(),
             chain_time: AtomicU64::new(0),
             latest_block: AtomicU64::new(0),
+            fees: Mutex::new(None),
+            estimates: Mutex::new(HashMap::new()),
+            staked: Mutex::new(HashMap::new()),
             next_nonce: tokio::sync::Mutex::new(None),
         })
     }
@@ -110,6 +144,10 @@ impl ChainRuntime {
         self.latest_block.load(Ordering::Relaxed)
     }
 
+    pub(crate) fn set_latest_block(&self, block: u64) {
+        self.latest_block.store(block, Ordering::Relaxed);
+    }
+
     /// Sets the known chain time (the watcher does this; benchmarks without a node too).
     pub fn set_chain_time(&self, time: u64) {
         self.chain_time.store(time, Ordering::Relaxed);
@@ -119,41 +157,94 @@ impl ChainRuntime {
     pub async fn chain_time(&self) -> Result<u64, RpcFailure> {
         let known = self.chain_time.load(Ordering::Relaxed);
         if known != 0 {
-            // Between polls the chain moves on roughly with the wall clock.
             return Ok(known);
         }
-        let time = self.node.latest_timestamp().await.map_err(node_failure)?;
+        let time = self
+            .node
+            .latest_timestamp()
+            .await
+            .map_err(RpcFailure::node)?;
         self.chain_time.store(time, Ordering::Relaxed);
         Ok(time)
     }
 
-    /// preVerificationGas for `op`: the bundle transaction's share of intrinsic and calldata gas
-    /// plus the EntryPoint's per-operation overhead.
-    pub fn pre_verification_gas(op: &UserOperation) -> u64 {
-        let mut sized = op.clone();
-        sized.signature = Bytes::from(vec![0xff; 65]);
-        if sized.pre_verification_gas.is_zero() {
-            sized.pre_verification_gas = U256::from(100_000);
+    /// Sets the chain's current fees (the watcher does this; benchmarks without a node too).
+    pub fn set_network_fees(&self, fees: NetworkFees) {
+        if let Ok(mut known) = self.fees.lock() {
+            *known = Some(fees);
         }
-        let call = IEntryPoint::handleOpsCall {
-            ops: vec![sized.pack()],
-            beneficiary: Address::repeat_byte(0xff),
-        };
-        21_000 + calldata_gas(&call.abi_encode()) + 20_000
+    }
+
+    /// The chain's current fees (fetched when the watcher has not read them yet).
+    pub async fn network_fees(&self) -> Result<NetworkFees, RpcFailure> {
+        if let Some(fees) = self.fees.lock().ok().and_then(|f| *f) {
+            return Ok(fees);
+        }
+        let fees = self.read_fees().await?;
+        self.set_network_fees(fees);
+        Ok(fees)
+    }
+
+    pub(crate) async fn read_fees(&self) -> Result<NetworkFees, RpcFailure> {
+        let estimate = self.node.fees().await.map_err(RpcFailure::node)?;
+        // Wallets (viem, ethers) take the tip from eth_maxPriorityFeePerGas: so does the cap.
+        let suggested: U256 = self
+            .node
+            .raw("eth_maxPriorityFeePerGas", json!([]))
+            .await
+            .ok()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
+        Ok(NetworkFees {
+            base_fee: estimate.base_fee_per_gas.saturating_to(),
+            priority_fee: estimate
+                .max_priority_fee_per_gas
+                .max(suggested)
+                .saturating_to(),
+        })
+    }
+
+    /// Files the relay's estimate of `op` (for benchmarks that have no node to estimate with).
+    pub fn remember_estimate(&self, op: &UserOperation, estimate: GasEstimate) {
+        if let Ok(mut cache) = self.estimates.lock() {
+            if cache.len() >= ESTIMATE_CACHE {
+                cache.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+                if cache.len() >= ESTIMATE_CACHE {
+                    cache.clear();
+                }
+            }
+            cache.insert(pricing::estimate_key(op), (estimate, Instant::now()));
+        }
+    }
+
+    /// The relay's estimate of what `op` needs: filed by an earlier `eth_estimateUserOperationGas`
+    /// on this relay, or made now.
+    pub async fn gas_estimate(&self, op: &UserOperation) -> Result<GasEstimate, RpcFailure> {
+        let key = pricing::estimate_key(op);
+        if let Some((estimate, _)) = self
+            .estimates
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).copied())
+            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+        {
+            return Ok(estimate);
+        }
+        let (_, estimate) = self.estimate_op(op).await?;
+        Ok(estimate)
     }
 
     /// `eth_estimateUserOperationGas`: runs factory, validation, paymaster validation and
     /// execution in one `eth_simulateV1` block, as the EntryPoint would call them.
     pub async fn estimate(&self, op: &UserOperation) -> Result<Value, RpcFailure> {
+        Ok(self.estimate_op(op).await?.0)
+    }
+
+    async fn estimate_op(&self, op: &UserOperation) -> Result<(Value, GasEstimate), RpcFailure> {
         let entry_point = self.config.entry_point;
         let mut sim = op.clone();
-        sim.pre_verification_gas = U256::from(Self::pre_verification_gas(op));
-        let hash = user_operation_hash(
-            &sim,
-            harbor_core::aa::EntryPointVersion::V07,
-            entry_point,
-            self.chain_id(),
-        );
+        sim.pre_verification_gas = U256::from(pricing::required_pre_verification_gas(op));
+        let hash = user_operation_hash(&sim, EntryPointVersion::V07, entry_point, self.chain_id());
         let packed = sim.pack();
         let mut calls = Vec::new();
         if let Some(factory) = sim.factory {
@@ -184,14 +275,11 @@ impl ChainRuntime {
                 json!([{"blockStateCalls": [{"calls": calls}], "validation": false}, "latest"]),
             )
             .await
-            .map_err(node_failure)?;
+            .map_err(RpcFailure::node)?;
         let results = result[0]["calls"].as_array().cloned().unwrap_or_default();
         let gas = |i: usize| -> Result<(u64, bool, Bytes), RpcFailure> {
             let call = results.get(i).ok_or_else(|| {
-                RpcFailure::new(
-                    codes::INTERNAL,
-                    "the node's simulation returned too few results",
-                )
+                RpcFailure::internal("the node's simulation returned too few results")
             })?;
             let used = serde_json::from_value::<U64>(call["gasUsed"].clone())
                 .map(|g| g.to::<u64>())
@@ -207,7 +295,7 @@ impl ChainRuntime {
             let (used, ok, data) = gas(index)?;
             if !ok {
                 return Err(RpcFailure::new(
-                    codes::SIMULATION,
+                    codes::SIMULATION_REJECTED,
                     format!(
                         "the account could not be created (AA13): {}",
                         decode_revert(&data)
@@ -220,7 +308,7 @@ impl ChainRuntime {
         let (used, ok, data) = gas(index)?;
         if !ok {
             return Err(RpcFailure::new(
-                codes::SIMULATION,
+                codes::SIMULATION_REJECTED,
                 format!(
                     "the account's validation reverted (AA23): {}",
                     decode_revert(&data)
@@ -234,7 +322,7 @@ impl ChainRuntime {
             let (used, ok, data) = gas(index)?;
             if !ok {
                 return Err(RpcFailure::new(
-                    codes::PAYMASTER,
+                    codes::PAYMASTER_REJECTED,
                     format!(
                         "the paymaster's validation reverted (AA33): {}",
                         decode_revert(&data)
@@ -254,6 +342,12 @@ impl ChainRuntime {
         }
         let verification_gas_limit = verification + verification / 2 + 20_000;
         let call_gas_limit = call_used + call_used / 10 + 10_000;
+        let estimate = GasEstimate {
+            verification: verification_gas_limit,
+            call: call_gas_limit,
+            paymaster_verification: paymaster_verification.unwrap_or_default(),
+        };
+        self.remember_estimate(op, estimate);
         let mut out = json!({
             "preVerificationGas": U256::from(sim.pre_verification_gas),
             "verificationGasLimit": U256::from(verification_gas_limit),
@@ -265,80 +359,182 @@ impl ChainRuntime {
             out["paymasterPostOpGasLimit"] =
                 json!(op.paymaster_post_op_gas_limit.unwrap_or_default());
         }
-        Ok(out)
+        Ok((out, estimate))
     }
 
-    /// Simulates `handleOps([op])` with `eth_call` (the relayer's balance overridden so a low
-    /// relayer balance never masks the operation's own verdict).
-    pub async fn simulate(&self, op: &UserOperation, relayer: Address) -> Result<(), RpcFailure> {
-        let data = Bytes::from(
-            IEntryPoint::handleOpsCall {
-                ops: vec![op.pack()],
-                beneficiary: relayer,
-            }
-            .abi_encode(),
-        );
+    /// Whether `entity` has stake in the EntryPoint for at least a day (ERC-7562: staked
+    /// entities may use their own storage during validation).
+    pub async fn is_staked(&self, entity: Address) -> Result<bool, RpcFailure> {
+        if let Some((staked, _)) = self
+            .staked
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&entity).copied())
+            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+        {
+            return Ok(staked);
+        }
+        let out = self
+            .node
+            .call(
+                self.config.entry_point,
+                &IEntryPoint::getDepositInfoCall { account: entity }
+                    .abi_encode()
+                    .into(),
+            )
+            .await
+            .map_err(RpcFailure::node)?;
+        let info = IEntryPoint::getDepositInfoCall::abi_decode_returns(&out)
+            .map_err(|_| RpcFailure::internal("the EntryPoint's deposit info does not decode"))?;
+        let staked = info.staked && u64::from(info.unstakeDelaySec) >= MIN_UNSTAKE_DELAY;
+        if let Ok(mut known) = self.staked.lock() {
+            known.insert(entity, (staked, Instant::now()));
+        }
+        Ok(staked)
+    }
+
+    fn handle_ops_data(&self, op: &UserOperation, beneficiary: Address) -> Bytes {
+        IEntryPoint::handleOpsCall {
+            ops: vec![op.pack()],
+            beneficiary,
+        }
+        .abi_encode()
+        .into()
+    }
+
+    fn bundle_call(&self, op: &UserOperation, relayer: Address, fees: BundleFees) -> Value {
+        json!({
+            "from": relayer,
+            "to": self.config.entry_point,
+            "data": self.handle_ops_data(op, relayer),
+            "gas": format!("{:#x}", bundle_gas(op)),
+            "maxFeePerGas": format!("{:#x}", fees.max_fee),
+            "maxPriorityFeePerGas": format!("{:#x}", fees.tip),
+        })
+    }
+
+    /// Simulates the bundle exactly as it will be sent: from the relayer with its real balance,
+    /// the same gas limit and fees, against the latest block.
+    pub async fn simulate(
+        &self,
+        op: &UserOperation,
+        relayer: Address,
+        fees: BundleFees,
+    ) -> Result<(), RpcFailure> {
         let result: Result<Value, RpcError> = self
             .node
             .raw(
                 "eth_call",
-                json!([
-                    {"from": relayer, "to": self.config.entry_point, "data": data, "gas": "0x1c9c380"},
-                    "latest",
-                    {relayer.to_string(): {"balance": "0x3635c9adc5dea00000"}}
-                ]),
+                json!([self.bundle_call(op, relayer, fees), "latest"]),
             )
             .await;
         match result {
             Ok(_) => Ok(()),
             Err(error) => match error.revert_data() {
-                Some(data) => Err(entry_point_failure(&data)),
-                None => Err(node_failure(error)),
+                Some(data) => Err(RpcFailure::entry_point(&data)),
+                None => Err(RpcFailure::node(error)),
             },
         }
     }
 
-    /// Signs and broadcasts `handleOps([op])` from the relayer; records it; returns the tx hash.
+    /// Traces the bundle's validation phase and checks the ERC-7562 rules. A node without
+    /// `debug_traceCall` is accepted for Harbor accounts only (whose validation code is known).
+    pub async fn check_validation_rules(
+        &self,
+        op: &UserOperation,
+        kind: AccountKind,
+        relayer: Address,
+        fees: BundleFees,
+    ) -> Result<(), RpcFailure> {
+        let trace = self
+            .node
+            .raw(
+                "debug_traceCall",
+                json!([
+                    self.bundle_call(op, relayer, fees),
+                    "latest",
+                    {"disableStorage": true, "enableMemory": false, "enableReturnData": false}
+                ]),
+            )
+            .await;
+        let trace = match trace {
+            Ok(trace) => trace,
+            Err(RpcError::Server { .. }) if kind == AccountKind::Harbor => return Ok(()),
+            Err(error) => {
+                return Err(RpcFailure::new(
+                    codes::OPCODE_RULE,
+                    format!(
+                        "the validation of this account cannot be traced on this chain's node: {error}"
+                    ),
+                ));
+            }
+        };
+        let mut staked = Vec::new();
+        for entity in [op.paymaster, op.factory].into_iter().flatten() {
+            if self.is_staked(entity).await? {
+                staked.push(entity);
+            }
+        }
+        validation::check_trace(&trace, self.config.entry_point, op, &staked)
+            .map_err(|broke| RpcFailure::new(codes::OPCODE_RULE, broke.to_string()))
+    }
+
+    /// Signs and broadcasts `handleOps([op])` from the relayer with `fees`; records it; returns
+    /// the transaction hash. With `replacing`, the bundle takes that pending one's relayer nonce.
     pub async fn submit(
         &self,
         op: &UserOperation,
         user_op_hash: B256,
         relayer: &LocalSigner,
         store: &Store,
+        fees: BundleFees,
+        replacing: Option<&RelayedOp>,
     ) -> Result<B256, RpcFailure> {
-        let fees = self.node.fees().await.map_err(node_failure)?;
-        let max_fee = fees.max_fee_per_gas.max(op.max_fee_per_gas).to::<u128>();
-        let tip = fees
-            .max_priority_fee_per_gas
-            .min(U256::from(max_fee))
-            .to::<u128>();
-        let gas = op.total_gas_limit().saturating_to::<u64>() / 10 * 13 + 150_000;
+        let gas = bundle_gas(op);
         let mut next = self.next_nonce.lock().await;
-        let pending = self
-            .node
-            .transaction_count(relayer.address())
-            .await
-            .map_err(node_failure)?;
-        let nonce = next.map_or(pending, |n| n.max(pending));
-        let tx_hash = self
-            .broadcast(op, relayer, nonce, gas, max_fee, tip)
-            .await?;
-        *next = Some(nonce + 1);
+        let nonce = match replacing {
+            Some(old) => old.tx_nonce,
+            None => {
+                let pending = self
+                    .node
+                    .transaction_count(relayer.address())
+                    .await
+                    .map_err(RpcFailure::node)?;
+                next.map_or(pending, |n| n.max(pending))
+            }
+        };
+        let tx_hash = self.broadcast(op, relayer, nonce, gas, fees).await?;
+        if replacing.is_none() {
+            *next = Some(nonce + 1);
+        }
         drop(next);
+        if let Some(old) = replacing {
+            let mut dropped = old.clone();
+            dropped.status = "dropped".into();
+            store
+                .record_relayed(&dropped)
+                .map_err(|e| RpcFailure::internal(e.to_string()))?;
+        }
         let record = RelayedOp {
             hash: user_op_hash.to_string(),
             chain_id: self.chain_id(),
             op_json: serde_json::to_string(op).unwrap_or_default(),
             tx_hash: tx_hash.to_string(),
             tx_nonce: nonce,
-            max_fee,
-            priority_fee: tip,
+            max_fee: fees.max_fee,
+            priority_fee: fees.tip,
             submitted_at: unix_now(),
             receipt_json: None,
+            sender: op.sender.to_string(),
+            nonce: format!("{:#x}", op.nonce),
+            status: "pending".into(),
         };
         store
             .record_relayed(&record)
-            .map_err(|e| RpcFailure::new(codes::INTERNAL, e.to_string()))?;
+            .map_err(|e| RpcFailure::internal(e.to_string()))?;
+        for entity in [Some(op.sender), op.factory].into_iter().flatten() {
+            let _ = store.count(self.chain_id(), &entity.to_string(), Outcome::Seen);
+        }
         Ok(tx_hash)
     }
 
@@ -348,44 +544,68 @@ impl ChainRuntime {
         relayer: &LocalSigner,
         nonce: u64,
         gas: u64,
-        max_fee: u128,
-        tip: u128,
+        fees: BundleFees,
     ) -> Result<B256, RpcFailure> {
-        let data = IEntryPoint::handleOpsCall {
-            ops: vec![op.pack()],
-            beneficiary: relayer.address(),
-        }
-        .abi_encode();
         let request = TransactionRequest {
             chain_id: Some(U64::from(self.chain_id())),
             nonce: Some(U64::from(nonce)),
             to: Some(self.config.entry_point),
-            data: Some(data.into()),
+            data: Some(self.handle_ops_data(op, relayer.address())),
             gas: Some(U64::from(gas)),
-            max_fee_per_gas: Some(alloy_primitives::U128::from(max_fee)),
-            max_priority_fee_per_gas: Some(alloy_primitives::U128::from(tip)),
+            max_fee_per_gas: Some(alloy_primitives::U128::from(fees.max_fee)),
+            max_priority_fee_per_gas: Some(alloy_primitives::U128::from(fees.tip)),
             ..TransactionRequest::default()
         };
-        let signed = sign_transaction(relayer, &request, Some(self.chain_id()))
-            .map_err(|e| RpcFailure::new(codes::INTERNAL, e.to_string()))?;
+        self.send_signed(relayer, &request).await
+    }
+
+    /// Frees the relayer nonce of a bundle that can no longer be sent profitably: a 0-value
+    /// transfer to itself with the same nonce at replacement fees (its gas is the one cost the
+    /// relayer cannot recover; it happens only when an operation stopped paying after sending).
+    pub(crate) async fn cancel(
+        &self,
+        relayer: &LocalSigner,
+        nonce: u64,
+        fees: BundleFees,
+    ) -> Result<B256, RpcFailure> {
+        let request = TransactionRequest {
+            chain_id: Some(U64::from(self.chain_id())),
+            nonce: Some(U64::from(nonce)),
+            to: Some(relayer.address()),
+            gas: Some(U64::from(21_000u64)),
+            max_fee_per_gas: Some(alloy_primitives::U128::from(fees.max_fee)),
+            max_priority_fee_per_gas: Some(alloy_primitives::U128::from(fees.tip)),
+            ..TransactionRequest::default()
+        };
+        self.send_signed(relayer, &request).await
+    }
+
+    async fn send_signed(
+        &self,
+        relayer: &LocalSigner,
+        request: &TransactionRequest,
+    ) -> Result<B256, RpcFailure> {
+        let signed = sign_transaction(relayer, request, Some(self.chain_id()))
+            .map_err(|e| RpcFailure::internal(e.to_string()))?;
         self.node
             .send_raw_transaction(&signed.raw)
             .await
-            .map_err(node_failure)?;
+            .map_err(RpcFailure::node)?;
         Ok(signed.hash)
     }
 
-    /// Builds the ERC-7769 receipt of `user_op_hash` from its bundle transaction, if included.
+    /// Builds the ERC-7769 receipt of `user_op_hash` from its bundle transaction, if included;
+    /// the flag says whether the operation was executed (its `UserOperationEvent` is there).
     pub async fn receipt_from_chain(
         &self,
         user_op_hash: B256,
         tx_hash: B256,
-    ) -> Result<Option<Value>, RpcFailure> {
+    ) -> Result<Option<(Value, bool)>, RpcFailure> {
         let Some(receipt) = self
             .node
             .transaction_receipt(tx_hash)
             .await
-            .map_err(node_failure)?
+            .map_err(RpcFailure::node)?
         else {
             return Ok(None);
         };
@@ -423,247 +643,87 @@ impl ChainRuntime {
                 .iter()
                 .map(|l| serde_json::to_value(l).unwrap_or_default())
                 .collect();
-            return Ok(Some(json!({
+            return Ok(Some((
+                json!({
+                    "userOpHash": user_op_hash,
+                    "entryPoint": self.config.entry_point,
+                    "sender": event.sender,
+                    "nonce": event.nonce,
+                    "paymaster": event.paymaster,
+                    "actualGasCost": event.actualGasCost,
+                    "actualGasUsed": event.actualGasUsed,
+                    "success": event.success,
+                    "reason": reason.clone().unwrap_or_default(),
+                    "logs": logs,
+                    "receipt": raw_receipt,
+                }),
+                true,
+            )));
+        }
+        // Included, but the whole bundle reverted (the operation was not executed).
+        Ok(Some((
+            json!({
                 "userOpHash": user_op_hash,
                 "entryPoint": self.config.entry_point,
-                "sender": event.sender,
-                "nonce": event.nonce,
-                "paymaster": event.paymaster,
-                "actualGasCost": event.actualGasCost,
-                "actualGasUsed": event.actualGasUsed,
-                "success": event.success,
-                "reason": reason.clone().unwrap_or_default(),
-                "logs": logs,
+                "sender": Address::ZERO,
+                "nonce": U256::ZERO,
+                "paymaster": Address::ZERO,
+                "actualGasCost": U256::ZERO,
+                "actualGasUsed": U256::ZERO,
+                "success": false,
+                "reason": Bytes::new(),
+                "logs": [],
                 "receipt": raw_receipt,
-            })));
-        }
-        // Included, but the whole bundle reverted (the op was not executed).
-        Ok(Some(json!({
-            "userOpHash": user_op_hash,
-            "entryPoint": self.config.entry_point,
-            "sender": Address::ZERO,
-            "nonce": U256::ZERO,
-            "paymaster": Address::ZERO,
-            "actualGasCost": U256::ZERO,
-            "actualGasUsed": U256::ZERO,
-            "success": false,
-            "reason": Bytes::new(),
-            "logs": [],
-            "receipt": raw_receipt,
-        })))
+            }),
+            false,
+        )))
     }
-
-    /// One watcher round: settle spend from new EntryPoint logs, release expired reservations,
-    /// complete receipts of relayed operations and bump stuck bundle transactions.
-    pub async fn poll(
-        &self,
-        store: &Store,
-        relayer: &LocalSigner,
-        metrics: &Metrics,
-    ) -> Result<(), String> {
-        let chain = self.chain_id().to_string();
-        let latest = self.node.block_number().await.map_err(|e| e.to_string())?;
-        let time = self
-            .node
-            .latest_timestamp()
-            .await
-            .map_err(|e| e.to_string())?;
-        let from = store
-            .last_block(self.chain_id())
-            .map_err(|e| e.to_string())?
-            .map_or(0, |b| b + 1);
-        let mut start = from;
-        while start <= latest {
-            let end = latest.min(start + 2_000);
-            let logs = self
-                .node
-                .logs(
-                    self.config.entry_point,
-                    IEntryPoint::UserOperationEvent::SIGNATURE_HASH,
-                    start,
-                    end,
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-            let mut events = Vec::new();
-            for log in logs {
-                let Ok(event) = IEntryPoint::UserOperationEvent::decode_raw_log(
-                    log.topics.iter().copied(),
-                    &log.data,
-                ) else {
-                    continue;
-                };
-                if event.paymaster != self.config.paymaster {
-                    continue;
-                }
-                events.push((
-                    event.sender.to_string(),
-                    format!("{:#x}", event.nonce),
-                    event.actualGasCost.saturating_to::<u128>(),
-                    event.userOpHash.to_string(),
-                ));
-            }
-            store
-                .settle_range(self.chain_id(), &events, end)
-                .map_err(|e| e.to_string())?;
-            start = end + 1;
-        }
-        // Logs up to `latest` are settled; anything expired by its time can never be used.
-        store
-            .release_expired(self.chain_id(), time)
-            .map_err(|e| e.to_string())?;
-        self.latest_block.store(latest, Ordering::Relaxed);
-        self.chain_time.store(time, Ordering::Relaxed);
-
-        for relayed in store
-            .pending_relayed(self.chain_id())
-            .map_err(|e| e.to_string())?
-        {
-            let (Ok(hash), Ok(tx_hash)) = (
-                relayed.hash.parse::<B256>(),
-                relayed.tx_hash.parse::<B256>(),
-            ) else {
-                continue;
-            };
-            match self.receipt_from_chain(hash, tx_hash).await {
-                Ok(Some(receipt)) => {
-                    let mut done = relayed.clone();
-                    done.receipt_json = Some(receipt.to_string());
-                    store.record_relayed(&done).map_err(|e| e.to_string())?;
-                }
-                Ok(None) => {
-                    let age = unix_now().saturating_sub(relayed.submitted_at);
-                    if age >= self.config.bump_after_seconds {
-                        self.bump(&relayed, relayer, store).await?;
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(chain = %chain, error = %e.message, "receipt lookup failed")
-                }
-            }
-        }
-
-        let totals = store.totals(self.chain_id()).map_err(|e| e.to_string())?;
-        metrics.set(
-            "harbor_paymaster_spend_wei",
-            &[("chain", &chain)],
-            totals.settled_wei as f64,
-        );
-        metrics.set(
-            "harbor_paymaster_reserved_wei",
-            &[("chain", &chain)],
-            totals.reserved_wei as f64,
-        );
-        metrics.set(
-            "harbor_paymaster_last_block",
-            &[("chain", &chain)],
-            latest as f64,
-        );
-        if let Ok(balance) = self.node.balance(relayer.address()).await {
-            metrics.set(
-                "harbor_paymaster_relayer_balance_wei",
-                &[("chain", &chain)],
-                f64::from(balance),
-            );
-        }
-        if let Ok(deposit) = self
-            .node
-            .entry_point_deposit(self.config.entry_point, self.config.paymaster)
-            .await
-        {
-            metrics.set(
-                "harbor_paymaster_deposit_wei",
-                &[("chain", &chain)],
-                f64::from(deposit),
-            );
-        }
-        Ok(())
-    }
-
-    /// Resends a stuck bundle with the same nonce and fees raised by 25 % (replacement needs 10 %).
-    async fn bump(
-        &self,
-        relayed: &RelayedOp,
-        relayer: &LocalSigner,
-        store: &Store,
-    ) -> Result<(), String> {
-        let Ok(op) = serde_json::from_str::<UserOperation>(&relayed.op_json) else {
-            return Ok(());
-        };
-        let max_fee = relayed.max_fee + relayed.max_fee / 4 + 1;
-        let tip = relayed.priority_fee + relayed.priority_fee / 4 + 1;
-        let gas = op.total_gas_limit().saturating_to::<u64>() / 10 * 13 + 150_000;
-        match self
-            .broadcast(&op, relayer, relayed.tx_nonce, gas, max_fee, tip)
-            .await
-        {
-            Ok(tx_hash) => {
-                tracing::info!(chain = self.chain_id(), user_op = %relayed.hash, %tx_hash, max_fee, "bumped stuck bundle");
-                let mut bumped = relayed.clone();
-                bumped.tx_hash = tx_hash.to_string();
-                bumped.max_fee = max_fee;
-                bumped.priority_fee = tip;
-                bumped.submitted_at = unix_now();
-                store.record_relayed(&bumped).map_err(|e| e.to_string())
-            }
-            Err(e) => {
-                // "nonce too low": the earlier transaction was mined; its receipt comes next round.
-                tracing::warn!(chain = self.chain_id(), user_op = %relayed.hash, error = %e.message, "bump failed");
-                Ok(())
-            }
-        }
-    }
-
-    /// The watcher loop (runs until the task is dropped).
-    pub async fn watch(
-        self: std::sync::Arc<Self>,
-        store: std::sync::Arc<Store>,
-        relayer: LocalSigner,
-        metrics: std::sync::Arc<Metrics>,
-    ) {
-        let interval = Duration::from_millis(self.config.poll_interval_ms.max(50));
-        loop {
-            if let Err(error) = self.poll(&store, &relayer, &metrics).await {
-                tracing::warn!(chain = self.chain_id(), %error, "watcher round failed");
-            }
-            tokio::time::sleep(interval).await;
-        }
-    }
-}
-
-/// keccak of the event signature (exported for tests).
-pub fn user_operation_event_topic() -> B256 {
-    keccak256("UserOperationEvent(bytes32,address,address,uint256,bool,uint256,uint256)")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn event_topic_matches_signature() {
-        assert_eq!(
-            IEntryPoint::UserOperationEvent::SIGNATURE_HASH,
-            user_operation_event_topic()
-        );
+    fn op(max_fee: u64, tip: u64) -> UserOperation {
+        UserOperation {
+            max_fee_per_gas: U256::from(max_fee),
+            max_priority_fee_per_gas: U256::from(tip),
+            ..UserOperation::default()
+        }
     }
 
     #[test]
-    fn failures_map_to_erc7769_codes() {
-        use alloy_sol_types::{SolError, sol};
-        sol! { error FailedOp(uint256 opIndex, string reason); }
-        let code = |reason: &str| {
-            entry_point_failure(
-                &FailedOp {
-                    opIndex: U256::ZERO,
-                    reason: reason.into(),
-                }
-                .abi_encode(),
-            )
-            .code
+    fn the_relayer_never_pays_more_per_gas_than_the_operation() {
+        let network = NetworkFees {
+            base_fee: 1_000,
+            priority_fee: 50,
         };
-        assert_eq!(code("AA24 signature error"), codes::SIMULATION);
-        assert_eq!(code("AA34 signature error"), codes::PAYMASTER);
-        assert_eq!(code("AA32 paymaster expired or not due"), codes::TIME_RANGE);
+        let fees = BundleFees::for_op(&op(5_000, 100), network);
+        assert_eq!(
+            fees,
+            BundleFees {
+                max_fee: 2_050,
+                tip: 50
+            }
+        );
+        // A market above what the operation pays: capped at the operation's fees.
+        let fees = BundleFees::for_op(&op(1_500, 10), network);
+        assert_eq!(
+            fees,
+            BundleFees {
+                max_fee: 1_500,
+                tip: 10
+            }
+        );
+        // Bumps stop at the operation's own fees.
+        let mut fees = BundleFees::for_op(&op(2_600, 70), network);
+        let mut bumps = 0;
+        while let Some(next) = fees.bumped(&op(2_600, 70)) {
+            assert!(next.replaces(fees));
+            assert!(next.max_fee <= 2_600 && next.tip <= 70);
+            fees = next;
+            bumps += 1;
+        }
+        assert!((1..5).contains(&bumps), "{bumps}");
     }
 }

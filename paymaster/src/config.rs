@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
 use serde::{Deserialize, Serialize};
 
-use harbor_core::aa::ENTRY_POINT_V07;
+use harbor_core::aa::{ENTRY_POINT_V07, HARBOR_ACCOUNT_FACTORY, HARBOR_ACCOUNT_IMPLEMENTATION};
 
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +72,59 @@ pub struct ChainConfig {
     /// Resubmit a bundle transaction with higher fees after this many seconds without receipt.
     #[serde(default = "default_bump_seconds")]
     pub bump_after_seconds: u64,
+    /// The Harbor account factory: counterfactual accounts must be created by it.
+    #[serde(default = "default_factory")]
+    pub account_factory: Address,
+    /// The Harbor account implementation deployed accounts must point at.
+    #[serde(default = "default_implementation")]
+    pub account_implementation: Address,
+    /// Runtime code hashes of other account contracts the operator has audited and allows (their
+    /// validation is traced against the ERC-7562 rules before bundling). Empty: Harbor only.
+    #[serde(default)]
+    pub allowed_account_code_hashes: Vec<B256>,
+    /// How far above the chain's current fees a signed or bundled fee may be, in percent.
+    #[serde(default = "default_fee_margin")]
+    pub fee_margin_percent: u64,
+    /// In upstream mode, also forward operations this relay did not sponsor.
+    #[serde(default)]
+    pub forward_unsponsored: bool,
+    /// How many recent blocks' hashes are kept to detect reorganisations.
+    #[serde(default = "default_reorg_depth")]
+    pub reorg_depth: u64,
+}
+
+fn default_factory() -> Address {
+    HARBOR_ACCOUNT_FACTORY
+}
+fn default_implementation() -> Address {
+    HARBOR_ACCOUNT_IMPLEMENTATION
+}
+fn default_fee_margin() -> u64 {
+    25
+}
+fn default_reorg_depth() -> u64 {
+    64
+}
+
+impl ChainConfig {
+    /// A chain served with the Harbor contracts and default settings.
+    pub fn new(chain_id: u64, rpc_url: &str, paymaster: Address) -> Self {
+        ChainConfig {
+            chain_id,
+            rpc_url: rpc_url.to_owned(),
+            entry_point: default_entry_point(),
+            paymaster,
+            upstream_bundler_url: None,
+            poll_interval_ms: default_poll_ms(),
+            bump_after_seconds: default_bump_seconds(),
+            account_factory: default_factory(),
+            account_implementation: default_implementation(),
+            allowed_account_code_hashes: Vec::new(),
+            fee_margin_percent: default_fee_margin(),
+            forward_unsponsored: false,
+            reorg_depth: default_reorg_depth(),
+        }
+    }
 }
 
 fn default_entry_point() -> Address {
@@ -127,9 +180,13 @@ pub struct Policy {
     /// Whether plain ETH transfers (no call data) are sponsored.
     #[serde(default = "yes")]
     pub allow_native_transfers: bool,
-    /// Seconds a sponsorship signature stays valid.
+    /// Seconds a sponsorship signature stays valid (short: an unused one holds budget).
     #[serde(default = "default_validity")]
     pub validity_seconds: u64,
+    /// Sponsorships signed for one account and not used yet, at most (a newer one for the same
+    /// nonce replaces the older).
+    #[serde(default = "default_open_per_sender")]
+    pub max_open_per_sender: u64,
 }
 
 fn default_window() -> u64 {
@@ -163,7 +220,10 @@ fn yes() -> bool {
     true
 }
 fn default_validity() -> u64 {
-    600
+    180
+}
+fn default_open_per_sender() -> u64 {
+    2
 }
 
 impl Policy {
@@ -184,6 +244,7 @@ impl Policy {
             allowed_selectors: Vec::new(),
             allow_native_transfers: true,
             validity_seconds: default_validity(),
+            max_open_per_sender: default_open_per_sender(),
         }
     }
 }
@@ -217,6 +278,21 @@ pub struct Config {
     /// Largest request body in bytes.
     #[serde(default = "default_body_limit")]
     pub max_body_bytes: usize,
+    /// Connections served at once; more are closed at once.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers.
+    #[serde(default = "default_header_timeout")]
+    pub header_timeout_seconds: u64,
+    /// Seconds for a whole request (body and answer).
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_seconds: u64,
+    /// Seconds a connection may stay silent before it is closed.
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_seconds: u64,
+    /// Sponsorships signed for one client address and not used yet, at most.
+    #[serde(default = "default_open_per_client")]
+    pub max_open_per_client: u64,
     /// The key that signs sponsorships (a signer of the HarborPaymaster contract).
     pub signer_key: KeySource,
     /// The key that sends bundle transactions (needs ETH for gas).
@@ -239,8 +315,43 @@ fn default_sponsor_name() -> String {
 fn default_body_limit() -> usize {
     256 * 1024
 }
+fn default_max_connections() -> usize {
+    1024
+}
+fn default_header_timeout() -> u64 {
+    10
+}
+fn default_request_timeout() -> u64 {
+    30
+}
+fn default_idle_timeout() -> u64 {
+    60
+}
+fn default_open_per_client() -> u64 {
+    64
+}
 
 impl Config {
+    /// A configuration of `chains` and `apps` with the database at `database`, keys from the
+    /// environment variables `HARBOR_SIGNER_KEY` / `HARBOR_RELAYER_KEY`, and defaults elsewhere.
+    pub fn new(chains: Vec<ChainConfig>, apps: Vec<AppConfig>, database: PathBuf) -> Self {
+        Config {
+            listen: default_listen(),
+            database,
+            sponsor_name: default_sponsor_name(),
+            max_body_bytes: default_body_limit(),
+            max_connections: default_max_connections(),
+            header_timeout_seconds: default_header_timeout(),
+            request_timeout_seconds: default_request_timeout(),
+            idle_timeout_seconds: default_idle_timeout(),
+            max_open_per_client: default_open_per_client(),
+            signer_key: KeySource::Env("HARBOR_SIGNER_KEY".into()),
+            relayer_key: KeySource::Env("HARBOR_RELAYER_KEY".into()),
+            chains,
+            apps,
+        }
+    }
+
     /// Reads `path` and applies environment overrides.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
@@ -385,7 +496,7 @@ max_spend_total_wei = "1000000000000000000"
         assert_eq!(config.chains[0].entry_point, ENTRY_POINT_V07);
         let policy = &config.apps[0].policies[0];
         assert_eq!(policy.max_ops_per_sender, 3);
-        assert_eq!(policy.validity_seconds, 600);
+        assert_eq!(policy.validity_seconds, 180);
         assert_eq!(
             policy.max_spend_total_wei,
             U256::from(1_000_000_000_000_000_000u64)

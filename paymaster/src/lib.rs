@@ -6,15 +6,20 @@
 //! bound what it signs; spend is reserved in SQLite when it signs and settled from EntryPoint
 //! logs.
 
+pub mod accounts;
 pub mod chain;
 pub mod config;
+pub mod error;
 pub mod keys;
 pub mod metrics;
+pub mod pricing;
 pub mod relay;
 pub mod rpc;
 pub mod server;
 pub mod sponsor;
 pub mod store;
+pub mod validation;
+mod watcher;
 
 pub use config::Config;
 pub use relay::Relay;

@@ -61,7 +61,14 @@ const HELP: &[(&str, &str, &str)] = &[
 fn labels(pairs: &[(&str, &str)]) -> String {
     let inner: Vec<String> = pairs
         .iter()
-        .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
+        .map(|(k, v)| {
+            // Escaped as the exposition format says: backslash, double quote, line feed.
+            let value = v
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n");
+            format!("{k}=\"{value}\"")
+        })
         .collect();
     inner.join(",")
 }

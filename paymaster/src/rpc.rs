@@ -1,75 +1,19 @@
-//! JSON-RPC errors and method dispatch: ERC-7677 paymaster methods, ERC-7769 bundler methods
-//! and a few read-only node methods passed through.
+//! JSON-RPC method dispatch: ERC-7677 paymaster methods, ERC-7769 bundler methods and a few
+//! read-only node methods passed through, for apps with a policy on the chain.
 
 use alloy_primitives::{Address, B256};
 use harbor_core::aa::{EntryPointVersion, UserOperation, user_operation_hash};
+use harbor_core::codes;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::chain::{ChainRuntime, codes};
+use crate::chain::{BundleFees, ChainRuntime};
 use crate::config::{AppConfig, Policy};
+use crate::error::RpcFailure;
+use crate::pricing;
 use crate::relay::Relay;
 use crate::sponsor::{self, Violation};
 use crate::store::{LimitReached, Limits, Reservation};
-
-/// A JSON-RPC error answer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RpcFailure {
-    /// JSON-RPC error code.
-    pub code: i64,
-    /// A sentence for the caller.
-    pub message: String,
-    /// Extra data.
-    pub data: Option<Value>,
-}
-
-/// The API key is missing or unknown.
-pub const UNAUTHORIZED: i64 = -32001;
-/// A sponsorship policy said no.
-pub const POLICY_REJECTED: i64 = -32002;
-/// The chain is not served, or not allowed for this app.
-pub const UNSUPPORTED_CHAIN: i64 = -32003;
-
-impl RpcFailure {
-    /// An error with `code` and `message`.
-    pub fn new(code: i64, message: impl Into<String>) -> Self {
-        RpcFailure {
-            code,
-            message: message.into(),
-            data: None,
-        }
-    }
-
-    /// Adds `data`.
-    pub fn with_data(mut self, data: Value) -> Self {
-        self.data = Some(data);
-        self
-    }
-
-    /// The JSON error object.
-    pub fn to_json(&self) -> Value {
-        let mut error = json!({"code": self.code, "message": self.message});
-        if let Some(data) = &self.data {
-            error["data"] = data.clone();
-        }
-        error
-    }
-
-    fn invalid(message: impl Into<String>) -> Self {
-        RpcFailure::new(codes::INVALID_PARAMS, message)
-    }
-
-    fn policy(violation: Violation) -> Self {
-        RpcFailure::new(
-            POLICY_REJECTED,
-            format!(
-                "sponsorship refused by policy rule {}: {}",
-                violation.rule, violation.message
-            ),
-        )
-        .with_data(json!({"rule": violation.rule}))
-    }
-}
 
 fn param<T: DeserializeOwned>(params: &Value, index: usize, name: &str) -> Result<T, RpcFailure> {
     let value = params
@@ -106,15 +50,29 @@ fn limit_violation(reached: LimitReached, policy: &Policy) -> Violation {
                 "the app's gas budget of {limit} wei per {window} s would be exceeded ({used} wei used)"
             ),
         },
+        LimitReached::OpenPerSender { limit } => Violation {
+            rule: "max_open_per_sender",
+            message: format!(
+                "this account already has {limit} sponsorships it has not used yet; use or let them expire"
+            ),
+        },
+        LimitReached::OpenPerClient { limit } => Violation {
+            rule: "max_open_per_client",
+            message: format!(
+                "{limit} sponsorships asked from this address are not used yet; use or let them expire"
+            ),
+        },
     }
 }
 
-fn limits(policy: &Policy) -> Limits {
+fn limits(policy: &Policy, open_per_client: u64) -> Limits {
     Limits {
         ops_per_sender: policy.max_ops_per_sender,
         ops_total: policy.max_ops_total,
         spend_per_sender: policy.max_spend_per_sender_wei.saturating_to(),
         spend_total: policy.max_spend_total_wei.saturating_to(),
+        open_per_sender: policy.max_open_per_sender,
+        open_per_client,
     }
 }
 
@@ -134,7 +92,7 @@ const BUNDLER_METHODS: &[&str] = &[
 ];
 
 /// Read-only node methods answered by passing them to the node (so one URL serves a client).
-const PASS_THROUGH: &[&str] = &[
+pub const PASS_THROUGH: &[&str] = &[
     "eth_blockNumber",
     "eth_getBlockByNumber",
     "eth_gasPrice",
@@ -146,28 +104,59 @@ const PASS_THROUGH: &[&str] = &[
     "eth_getTransactionReceipt",
 ];
 
+/// Every method the relay answers (the others get "method not found").
+pub const METHODS: &[&str] = &[
+    "pm_getPaymasterStubData",
+    "pm_getPaymasterData",
+    "eth_chainId",
+    "eth_supportedEntryPoints",
+    "eth_estimateUserOperationGas",
+    "eth_sendUserOperation",
+    "eth_getUserOperationReceipt",
+    "eth_getUserOperationByHash",
+];
+
+/// Who is asking: the app (by API key) and the client's network address.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    /// The app.
+    pub app: &'a AppConfig,
+    /// The client's address (empty when unknown).
+    pub client: &'a str,
+}
+
 impl Relay {
-    /// Answers one JSON-RPC call on `chain_id` for `app`.
+    /// Answers one JSON-RPC call on `chain_id` for `caller`.
     pub async fn dispatch(
         &self,
         chain_id: u64,
-        app: &AppConfig,
+        caller: Caller<'_>,
         method: &str,
         params: &Value,
     ) -> Result<Value, RpcFailure> {
         let chain = self.chain(chain_id).ok_or_else(|| {
             RpcFailure::new(
-                UNSUPPORTED_CHAIN,
+                codes::UNSUPPORTED_CHAIN,
                 format!("chain {chain_id} is not served by this relay"),
             )
         })?;
+        // An app without a policy on this chain gets no service there at all.
+        let policy = self.policy(caller.app, chain_id)?;
         if let Some(upstream) = &chain.upstream
             && BUNDLER_METHODS.contains(&method)
         {
             // Check the parameters here, so callers get the same errors either way.
             match method {
-                "eth_estimateUserOperationGas" | "eth_sendUserOperation" => {
+                "eth_estimateUserOperationGas" => {
                     self.user_operation(chain, params)?;
+                }
+                "eth_sendUserOperation" => {
+                    let (op, _) = self.user_operation(chain, params)?;
+                    // Not an open proxy: only what this relay sponsored, unless the operator
+                    // chose otherwise.
+                    if !chain.config.forward_unsponsored {
+                        self.check_sponsored_here(chain, &op)?;
+                    }
                 }
                 _ => {
                     param::<B256>(params, 0, "userOpHash")?;
@@ -180,15 +169,21 @@ impl Relay {
                 .map_err(upstream_failure);
         }
         match method {
-            "pm_getPaymasterStubData" => self.paymaster_data(chain, app, params, true).await,
-            "pm_getPaymasterData" => self.paymaster_data(chain, app, params, false).await,
+            "pm_getPaymasterStubData" => {
+                self.paymaster_data(chain, caller, policy, params, true)
+                    .await
+            }
+            "pm_getPaymasterData" => {
+                self.paymaster_data(chain, caller, policy, params, false)
+                    .await
+            }
             "eth_chainId" => Ok(json!(format!("{chain_id:#x}"))),
             "eth_supportedEntryPoints" => Ok(json!([chain.config.entry_point])),
             "eth_estimateUserOperationGas" => {
                 let (op, _) = self.user_operation(chain, params)?;
                 chain.estimate(&op).await
             }
-            "eth_sendUserOperation" => self.send(chain, app, params).await,
+            "eth_sendUserOperation" => self.send(chain, caller, params).await,
             "eth_getUserOperationReceipt" => self.receipt(chain, params).await,
             "eth_getUserOperationByHash" => self.by_hash(chain, params).await,
             m if PASS_THROUGH.contains(&m) => chain
@@ -197,7 +192,7 @@ impl Relay {
                 .await
                 .map_err(upstream_failure),
             other => Err(RpcFailure::new(
-                -32601,
+                codes::METHOD_NOT_FOUND,
                 format!("method {other} is not supported by the Harbor relay"),
             )),
         }
@@ -227,19 +222,66 @@ impl Relay {
             .find(|p| p.chain_id == chain_id)
             .ok_or_else(|| {
                 RpcFailure::new(
-                    UNSUPPORTED_CHAIN,
-                    format!("app {:?} is not sponsored on chain {chain_id}", app.name),
+                    codes::UNSUPPORTED_CHAIN,
+                    format!("app {:?} is not served on chain {chain_id}", app.name),
                 )
             })
+    }
+
+    /// Refuses an operation this relay's paymaster did not sponsor (or whose sponsorship is not
+    /// valid for it on this chain).
+    fn check_sponsored_here(
+        &self,
+        chain: &ChainRuntime,
+        op: &UserOperation,
+    ) -> Result<(), RpcFailure> {
+        if op.paymaster != Some(chain.config.paymaster) {
+            return Err(RpcFailure::new(
+                codes::POLICY_REJECTED,
+                format!(
+                    "this relay only submits operations sponsored by its paymaster {}",
+                    chain.config.paymaster
+                ),
+            ));
+        }
+        match sponsor::recover_sponsor(op, chain.chain_id()) {
+            Some((signer, _, _)) if signer == self.signer_address() => Ok(()),
+            _ => Err(RpcFailure::new(
+                codes::PAYMASTER_REJECTED,
+                "the paymaster signature is not valid for this operation on this chain (AA34)",
+            )),
+        }
+    }
+
+    /// Refuses operations of banned senders and factories.
+    fn check_reputation(&self, chain: &ChainRuntime, op: &UserOperation) -> Result<(), RpcFailure> {
+        for entity in [Some(op.sender), op.factory].into_iter().flatten() {
+            let seen = self
+                .store
+                .reputation(chain.chain_id(), &entity.to_string())
+                .map_err(|e| RpcFailure::internal(e.to_string()))?;
+            if seen.banned() {
+                return Err(RpcFailure::new(
+                    codes::THROTTLED_OR_BANNED,
+                    format!(
+                        "{entity} is banned for today: {} of its operations failed on chain",
+                        seen.failed
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     async fn paymaster_data(
         &self,
         chain: &ChainRuntime,
-        app: &AppConfig,
+        caller: Caller<'_>,
+        policy: &Policy,
         params: &Value,
         stub: bool,
     ) -> Result<Value, RpcFailure> {
+        let app = caller.app;
         let (mut op, _) = self.user_operation(chain, params)?;
         let requested: String = param(params, 2, "chainId")?;
         let requested =
@@ -248,14 +290,13 @@ impl Relay {
             })?;
         if requested != chain.chain_id() {
             return Err(RpcFailure::new(
-                UNSUPPORTED_CHAIN,
+                codes::UNSUPPORTED_CHAIN,
                 format!(
                     "this endpoint serves chain {}, but the request is for chain {requested}",
                     chain.chain_id()
                 ),
             ));
         }
-        let policy = self.policy(app, chain.chain_id())?;
         let chain_label = chain.chain_id().to_string();
         sponsor::attach_paymaster(&mut op, chain.config.paymaster);
         let op = op;
@@ -272,6 +313,16 @@ impl Relay {
             RpcFailure::policy(violation)
         };
         sponsor::check_operation(policy, &op).map_err(&reject)?;
+        pricing::check_pre_verification_gas(&op).map_err(&reject)?;
+        let network = chain.network_fees().await?;
+        pricing::check_fees(&op, network, chain.config.fee_margin_percent).map_err(&reject)?;
+        self.check_reputation(chain, &op)?;
+        // Only accounts whose calls the policy can read, with their current nonce.
+        chain
+            .accounts
+            .check(&chain.config, &chain.node, &op)
+            .await?
+            .map_err(&reject)?;
         let window = now() / policy.reset_interval_seconds * policy.reset_interval_seconds;
         let valid_until = chain.chain_time().await?.max(now()) + policy.validity_seconds;
         let reservation = Reservation {
@@ -282,14 +333,14 @@ impl Relay {
             window_start: window,
             max_cost: op.max_gas_cost().saturating_to::<u128>().max(1),
             valid_until,
+            client: caller.client.to_owned(),
         };
-        let store_error =
-            |e: crate::store::StoreError| RpcFailure::new(codes::INTERNAL, e.to_string());
+        let limits = limits(policy, self.config.max_open_per_client);
         if stub {
             if let Some(reached) = self
                 .store
-                .check(&reservation, &limits(policy))
-                .map_err(store_error)?
+                .check(&reservation, &limits)
+                .map_err(|e| RpcFailure::internal(e.to_string()))?
             {
                 return Err(reject(limit_violation(reached, policy)));
             }
@@ -302,15 +353,21 @@ impl Relay {
                 "isFinal": false,
             }));
         }
-        if op.call_gas_limit.is_zero() || op.verification_gas_limit.is_zero() {
+        if op.call_gas_limit.is_zero()
+            || op.verification_gas_limit.is_zero()
+            || op.pre_verification_gas.is_zero()
+            || op.max_fee_per_gas.is_zero()
+        {
             return Err(RpcFailure::invalid(
-                "gas limits must be estimated before pm_getPaymasterData (call pm_getPaymasterStubData, then estimate)",
+                "gas limits and fees must be filled in before pm_getPaymasterData (call pm_getPaymasterStubData, then estimate)",
             ));
         }
+        let estimate = chain.gas_estimate(&op).await?;
+        pricing::check_gas_limits(&op, &estimate).map_err(&reject)?;
         if let Err(reached) = self
             .store
-            .reserve(&reservation, &limits(policy))
-            .map_err(store_error)?
+            .reserve(&reservation, &limits)
+            .map_err(|e| RpcFailure::internal(e.to_string()))?
         {
             return Err(reject(limit_violation(reached, policy)));
         }
@@ -322,7 +379,7 @@ impl Relay {
             valid_until,
             0,
         )
-        .map_err(|e| RpcFailure::new(codes::INTERNAL, e.to_string()))?;
+        .map_err(|e| RpcFailure::internal(e.to_string()))?;
         self.metrics.inc(
             "harbor_paymaster_sponsorships_total",
             &[("app", &app.name), ("chain", &chain_label)],
@@ -334,40 +391,98 @@ impl Relay {
     async fn send(
         &self,
         chain: &ChainRuntime,
-        app: &AppConfig,
+        caller: Caller<'_>,
         params: &Value,
     ) -> Result<Value, RpcFailure> {
         let (op, entry_point) = self.user_operation(chain, params)?;
-        if op.paymaster != Some(chain.config.paymaster) {
-            return Err(RpcFailure::new(
-                POLICY_REJECTED,
-                format!(
-                    "this relay only submits operations sponsored by its paymaster {}",
-                    chain.config.paymaster
-                ),
-            ));
-        }
-        match sponsor::recover_sponsor(&op, chain.chain_id()) {
-            Some((signer, _, _)) if signer == self.signer_address() => {}
-            _ => {
-                return Err(RpcFailure::new(
-                    codes::PAYMASTER,
-                    "the paymaster signature is not valid for this operation on this chain (AA34)",
-                ));
-            }
-        }
+        self.check_sponsored_here(chain, &op)?;
         let hash = user_operation_hash(&op, EntryPointVersion::V07, entry_point, chain.chain_id());
         if let Ok(Some(existing)) = self.store.relayed(&hash.to_string()) {
             tracing::debug!(user_op = %existing.hash, "already submitted");
             return Ok(json!(hash));
         }
-        chain.simulate(&op, self.relayer_address()).await?;
-        let tx_hash = chain.submit(&op, hash, &self.relayer, &self.store).await?;
+        self.check_reputation(chain, &op)?;
+        // The refund must cover the bundle: enough preVerificationGas, a fee that can be included.
+        let required = pricing::required_pre_verification_gas(&op);
+        if op.pre_verification_gas < alloy_primitives::U256::from(required) {
+            return Err(RpcFailure::invalid(format!(
+                "preVerificationGas {} does not cover the bundle's calldata and overhead ({required} needed)",
+                op.pre_verification_gas
+            )));
+        }
+        let network = chain.network_fees().await?;
+        let fees = BundleFees::for_op(&op, network);
+        if fees.max_fee < network.base_fee {
+            return Err(RpcFailure::invalid(format!(
+                "maxFeePerGas {} is below the chain's base fee ({}): the operation cannot be included now",
+                op.max_fee_per_gas, network.base_fee
+            )));
+        }
+        // One operation per sender and nonce in flight; a replacement must pay 10 % more.
+        let replacing = self
+            .store
+            .pending_for_nonce(
+                chain.chain_id(),
+                &op.sender.to_string(),
+                &format!("{:#x}", op.nonce),
+            )
+            .map_err(|e| RpcFailure::internal(e.to_string()))?;
+        let fees = match &replacing {
+            None => fees,
+            Some(old) => {
+                let old_op: UserOperation = serde_json::from_str(&old.op_json)
+                    .map_err(|e| RpcFailure::internal(e.to_string()))?;
+                let op_fees = |o: &UserOperation| BundleFees {
+                    max_fee: o.max_fee_per_gas.saturating_to(),
+                    tip: o.max_priority_fee_per_gas.saturating_to(),
+                };
+                let old_tx = BundleFees {
+                    max_fee: old.max_fee,
+                    tip: old.priority_fee,
+                };
+                let bumped = BundleFees {
+                    max_fee: fees.max_fee.max(old_tx.max_fee + old_tx.max_fee / 8 + 1),
+                    tip: fees.tip.max(old_tx.tip + old_tx.tip / 8 + 1),
+                };
+                let affordable =
+                    bumped.max_fee <= op_fees(&op).max_fee && bumped.tip <= op_fees(&op).tip;
+                if !op_fees(&op).replaces(op_fees(&old_op)) || !affordable {
+                    return Err(RpcFailure::invalid(
+                        "an operation with this sender and nonce is already pending; a replacement must raise both fees by at least 10 %",
+                    ));
+                }
+                bumped
+            }
+        };
+        // Checked again at sending: the account may have changed its code since it was sponsored.
+        let kind = chain
+            .accounts
+            .kind(&chain.config, &chain.node, &op)
+            .await?
+            .map_err(RpcFailure::policy)?;
+        let relayer = self.relayer_address();
+        chain.simulate(&op, relayer, fees).await?;
+        chain
+            .check_validation_rules(&op, kind, relayer, fees)
+            .await?;
+        let tx_hash = chain
+            .submit(
+                &op,
+                hash,
+                &self.relayer,
+                &self.store,
+                fees,
+                replacing.as_ref(),
+            )
+            .await?;
         self.metrics.inc(
             "harbor_paymaster_relayed_total",
-            &[("app", &app.name), ("chain", &chain.chain_id().to_string())],
+            &[
+                ("app", &caller.app.name),
+                ("chain", &chain.chain_id().to_string()),
+            ],
         );
-        tracing::info!(app = %app.name, chain = chain.chain_id(), user_op = %hash, %tx_hash, "submitted");
+        tracing::info!(app = %caller.app.name, chain = chain.chain_id(), user_op = %hash, %tx_hash, "submitted");
         Ok(json!(hash))
     }
 
@@ -376,23 +491,27 @@ impl Relay {
         let Some(mut relayed) = self
             .store
             .relayed(&hash.to_string())
-            .map_err(|e| RpcFailure::new(codes::INTERNAL, e.to_string()))?
+            .map_err(|e| RpcFailure::internal(e.to_string()))?
         else {
             return Ok(Value::Null);
         };
         if let Some(receipt) = &relayed.receipt_json {
             return Ok(serde_json::from_str(receipt).unwrap_or(Value::Null));
         }
+        if relayed.status == "dropped" {
+            return Ok(Value::Null);
+        }
         let tx_hash: B256 = relayed
             .tx_hash
             .parse()
-            .map_err(|_| RpcFailure::new(codes::INTERNAL, "corrupt transaction hash"))?;
+            .map_err(|_| RpcFailure::internal("corrupt transaction hash"))?;
         let receipt = chain.receipt_from_chain(hash, tx_hash).await?;
-        if let Some(receipt) = &receipt {
+        if let Some((receipt, executed)) = &receipt {
             relayed.receipt_json = Some(receipt.to_string());
+            relayed.status = if *executed { "included" } else { "failed" }.into();
             let _ = self.store.record_relayed(&relayed);
         }
-        Ok(receipt.unwrap_or(Value::Null))
+        Ok(receipt.map_or(Value::Null, |(r, _)| r))
     }
 
     async fn by_hash(&self, chain: &ChainRuntime, params: &Value) -> Result<Value, RpcFailure> {
@@ -400,7 +519,7 @@ impl Relay {
         let Some(relayed) = self
             .store
             .relayed(&hash.to_string())
-            .map_err(|e| RpcFailure::new(codes::INTERNAL, e.to_string()))?
+            .map_err(|e| RpcFailure::internal(e.to_string()))?
         else {
             return Ok(Value::Null);
         };
@@ -431,6 +550,6 @@ fn upstream_failure(error: harbor_core::rpc::RpcError) -> RpcFailure {
             message,
             data,
         },
-        other => RpcFailure::new(codes::INTERNAL, format!("upstream failed: {other}")),
+        other => RpcFailure::internal(format!("upstream failed: {other}")),
     }
 }

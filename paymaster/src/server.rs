@@ -1,29 +1,56 @@
 //! HTTP: `/rpc/{chainId}` (API key in `x-api-key` or a bearer token) and
 //! `/rpc/{chainId}/{apiKey}`, plus `/healthz` and `/metrics`.
+//!
+//! Connections are bounded in number, and each in time: headers must arrive within
+//! `header_timeout_seconds`, a whole request within `request_timeout_seconds`, and a connection
+//! silent for `idle_timeout_seconds` is closed.
 
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use harbor_core::codes;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tower::ServiceExt;
 
+use crate::error::RpcFailure;
 use crate::relay::{Relay, StartError};
-use crate::rpc::{RpcFailure, UNAUTHORIZED};
+use crate::rpc::{Caller, METHODS, PASS_THROUGH};
 
 /// The router of the relay.
 pub fn router(relay: Arc<Relay>) -> Router {
     let limit = relay.config.max_body_bytes;
+    let request_timeout = Duration::from_secs(relay.config.request_timeout_seconds.max(1));
     Router::new()
         .route("/rpc/{chain_id}", post(rpc_with_header))
         .route("/rpc/{chain_id}/{api_key}", post(rpc_with_path))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            time_limited(request, next, request_timeout)
+        }))
         .with_state(relay)
+}
+
+/// Answers 408 when a request (its body included) takes longer than `limit`.
+async fn time_limited(request: Request, next: Next, limit: Duration) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (StatusCode::REQUEST_TIMEOUT, "the request took too long").into_response(),
+    }
 }
 
 /// Binds `relay.config.listen` and serves until the process ends; starts the chain watchers.
@@ -50,12 +77,150 @@ pub async fn serve_on(
         .unwrap_or_default();
     let _watchers = relay.spawn_watchers();
     tracing::info!(address = %bound, "harbor-paymaster listening");
-    axum::serve(listener, router(relay))
-        .await
-        .map_err(|e| StartError::Listen {
-            address: bound,
-            message: e.to_string(),
-        })
+    serve_connections(listener, relay).await;
+    Ok(())
+}
+
+/// Accepts connections (at most `max_connections` at once; more are closed at once) and serves
+/// each with the header, request and idle time limits.
+pub async fn serve_connections(listener: tokio::net::TcpListener, relay: Arc<Relay>) {
+    let app = router(relay.clone());
+    let permits = Arc::new(tokio::sync::Semaphore::new(
+        relay.config.max_connections.max(1),
+    ));
+    let header_timeout = Duration::from_secs(relay.config.header_timeout_seconds.max(1));
+    let idle_timeout = Duration::from_secs(relay.config.idle_timeout_seconds.max(1));
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            relay
+                .metrics
+                .inc("harbor_paymaster_connections_refused_total", &[]);
+            drop(stream);
+            continue;
+        };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let (io, last_activity) = Watched::new(stream);
+            let service = hyper::service::service_fn(
+                move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    app.clone().oneshot(request.map(Body::new))
+                },
+            );
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(io), service);
+            tokio::pin!(connection);
+            loop {
+                tokio::select! {
+                    _ = &mut connection => break,
+                    () = tokio::time::sleep(Duration::from_millis(500)) => {
+                        if last_activity.idle() > idle_timeout {
+                            break;
+                        }
+                    }
+                }
+            }
+            drop(permit);
+        });
+    }
+}
+
+/// When a connection last read or wrote, from the server's start.
+#[derive(Debug, Clone)]
+struct Activity {
+    started: Instant,
+    last_ms: Arc<AtomicU64>,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let ms = self.started.elapsed().as_millis() as u64;
+        self.last_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn idle(&self) -> Duration {
+        let now = self.started.elapsed().as_millis() as u64;
+        Duration::from_millis(now.saturating_sub(self.last_ms.load(Ordering::Relaxed)))
+    }
+}
+
+/// A stream that notes when bytes last moved.
+struct Watched<S> {
+    inner: S,
+    activity: Activity,
+}
+
+impl<S> Watched<S> {
+    fn new(inner: S) -> (Self, Activity) {
+        let activity = Activity {
+            started: Instant::now(),
+            last_ms: Arc::new(AtomicU64::new(0)),
+        };
+        (
+            Watched {
+                inner,
+                activity: activity.clone(),
+            },
+            activity,
+        )
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        result
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write(cx, data);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        result
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The `method` label of a request: one of the methods the relay knows, else `other` (a label
+/// taken from the request would let anyone add series, or forge metric lines).
+fn method_label(method: &str) -> &str {
+    if METHODS.contains(&method) || PASS_THROUGH.contains(&method) {
+        method
+    } else {
+        "other"
+    }
 }
 
 fn header_key(headers: &HeaderMap) -> Option<String> {
@@ -69,21 +234,49 @@ fn header_key(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The client's address and the body, read within the body limit (413 above it).
+async fn read(relay: &Relay, request: Request) -> Result<(String, Bytes), Response> {
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_default();
+    let body = axum::body::to_bytes(request.into_body(), relay.config.max_body_bytes)
+        .await
+        .map_err(|_| {
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is too large",
+            )
+                .into_response()
+        })?;
+    Ok((client, body))
+}
+
 async fn rpc_with_header(
     State(relay): State<Arc<Relay>>,
     Path(chain_id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
-    handle(relay, &chain_id, header_key(&headers), body).await
+    match read(&relay, request).await {
+        Ok((client, body)) => {
+            let key = header_key(&headers);
+            handle(relay, &chain_id, key, &client, body).await
+        }
+        Err(response) => response,
+    }
 }
 
 async fn rpc_with_path(
     State(relay): State<Arc<Relay>>,
     Path((chain_id, api_key)): Path<(String, String)>,
-    body: Bytes,
+    request: Request,
 ) -> Response {
-    handle(relay, &chain_id, Some(api_key), body).await
+    match read(&relay, request).await {
+        Ok((client, body)) => handle(relay, &chain_id, Some(api_key), &client, body).await,
+        Err(response) => response,
+    }
 }
 
 fn reply(id: Value, result: Result<Value, RpcFailure>) -> Value {
@@ -97,11 +290,12 @@ async fn handle(
     relay: Arc<Relay>,
     chain_id: &str,
     api_key: Option<String>,
+    client: &str,
     body: Bytes,
 ) -> Response {
     let parsed: Result<Value, _> = serde_json::from_slice(&body);
     let Ok(request) = parsed else {
-        let error = RpcFailure::new(-32700, "the request body is not valid JSON");
+        let error = RpcFailure::new(codes::PARSE_ERROR, "the request body is not valid JSON");
         return (StatusCode::OK, axum::Json(reply(Value::Null, Err(error)))).into_response();
     };
     let app = api_key.as_deref().and_then(|key| relay.app(key));
@@ -111,7 +305,7 @@ async fn handle(
             &[("method", "-"), ("outcome", "unauthorized")],
         );
         let error = RpcFailure::new(
-            UNAUTHORIZED,
+            codes::UNAUTHORIZED,
             "unauthorized: send a valid API key in the x-api-key header or as /rpc/{chainId}/{apiKey}",
         );
         let id = request.get("id").cloned().unwrap_or(Value::Null);
@@ -121,60 +315,64 @@ async fn handle(
         .strip_prefix("0x")
         .map(|hex| u64::from_str_radix(hex, 16).ok())
         .unwrap_or_else(|| chain_id.parse().ok());
+    let caller = Caller { app, client };
     let answer = match request {
-        Value::Array(batch) if batch.is_empty() => {
-            reply(Value::Null, Err(RpcFailure::new(-32600, "empty batch")))
-        }
+        Value::Array(batch) if batch.is_empty() => reply(
+            Value::Null,
+            Err(RpcFailure::new(codes::INVALID_REQUEST, "empty batch")),
+        ),
         Value::Array(batch) if batch.len() > 50 => reply(
             Value::Null,
-            Err(RpcFailure::new(-32600, "batches are limited to 50 calls")),
+            Err(RpcFailure::new(
+                codes::INVALID_REQUEST,
+                "batches are limited to 50 calls",
+            )),
         ),
         Value::Array(batch) => {
             let mut out = Vec::with_capacity(batch.len());
             for call in batch {
-                out.push(one(&relay, chain_id, app, call).await);
+                out.push(one(&relay, chain_id, caller, call).await);
             }
             Value::Array(out)
         }
-        call => one(&relay, chain_id, app, call).await,
+        call => one(&relay, chain_id, caller, call).await,
     };
     (StatusCode::OK, axum::Json(answer)).into_response()
 }
 
-async fn one(
-    relay: &Relay,
-    chain_id: Option<u64>,
-    app: &crate::config::AppConfig,
-    call: Value,
-) -> Value {
+async fn one(relay: &Relay, chain_id: Option<u64>, caller: Caller<'_>, call: Value) -> Value {
     let id = call.get("id").cloned().unwrap_or(Value::Null);
     let Some(method) = call.get("method").and_then(Value::as_str) else {
         return reply(
             id,
-            Err(RpcFailure::new(-32600, "a JSON-RPC request needs a method")),
+            Err(RpcFailure::new(
+                codes::INVALID_REQUEST,
+                "a JSON-RPC request needs a method",
+            )),
         );
     };
     let Some(chain_id) = chain_id else {
         return reply(
             id,
             Err(RpcFailure::new(
-                crate::rpc::UNSUPPORTED_CHAIN,
+                codes::UNSUPPORTED_CHAIN,
                 "the chain id in the URL is not a number",
             )),
         );
     };
     let params = call.get("params").cloned().unwrap_or(json!([]));
-    let started = std::time::Instant::now();
-    let result = relay.dispatch(chain_id, app, method, &params).await;
+    let started = Instant::now();
+    let result = relay.dispatch(chain_id, caller, method, &params).await;
     let outcome = match &result {
         Ok(_) => "ok".to_owned(),
         Err(e) => e.code.to_string(),
     };
+    let label = method_label(method);
     relay.metrics.inc(
         "harbor_paymaster_requests_total",
-        &[("method", method), ("outcome", &outcome)],
+        &[("method", label), ("outcome", &outcome)],
     );
-    tracing::debug!(method, chain_id, app = %app.name, outcome, micros = started.elapsed().as_micros() as u64, "rpc");
+    tracing::debug!(method = label, chain_id, app = %caller.app.name, outcome, micros = started.elapsed().as_micros() as u64, "rpc");
     reply(id, result)
 }
 

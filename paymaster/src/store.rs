@@ -7,6 +7,8 @@
 use std::path::Path;
 use std::sync::Mutex;
 
+use alloy_primitives::B256;
+
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 /// Why the store failed.
@@ -21,6 +23,12 @@ pub enum StoreError {
     /// The database lock was poisoned by a panic.
     #[error("the database lock is poisoned")]
     Poisoned,
+    /// The database was written by a newer relay.
+    #[error("the database has schema version {found}; this relay knows up to {SCHEMA_VERSION}")]
+    TooNew {
+        /// The version found.
+        found: i64,
+    },
 }
 
 /// A limit that stopped a reservation.
@@ -50,6 +58,16 @@ pub enum LimitReached {
         /// Already used or reserved.
         used: u128,
     },
+    /// Sponsorships signed for this account and not used yet.
+    OpenPerSender {
+        /// The limit.
+        limit: u64,
+    },
+    /// Sponsorships signed for this client and not used yet.
+    OpenPerClient {
+        /// The limit.
+        limit: u64,
+    },
 }
 
 /// The limits a reservation is checked against.
@@ -63,6 +81,10 @@ pub struct Limits {
     pub spend_per_sender: u128,
     /// Wei per window.
     pub spend_total: u128,
+    /// Unused sponsorships per sender at once.
+    pub open_per_sender: u64,
+    /// Unused sponsorships per client at once.
+    pub open_per_client: u64,
 }
 
 /// A sponsorship about to be signed.
@@ -82,6 +104,8 @@ pub struct Reservation {
     pub max_cost: u128,
     /// Chain time after which the signature is useless.
     pub valid_until: u64,
+    /// Who asked (the client's network address), for per-client limits.
+    pub client: String,
 }
 
 /// Totals of sponsorships for one chain (for metrics and consistency checks).
@@ -120,6 +144,34 @@ pub struct RelayedOp {
     pub submitted_at: u64,
     /// The receipt JSON, once included.
     pub receipt_json: Option<String>,
+    /// The operation's sender (checksummed hex).
+    pub sender: String,
+    /// The operation's nonce (hex).
+    pub nonce: String,
+    /// `pending`, `included`, `failed` (included, not executed) or `dropped` (never included).
+    pub status: String,
+}
+
+/// What the relay saw of an entity (an account, factory or paymaster): operations submitted,
+/// included, and failed on chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reputation {
+    /// Submitted in bundles.
+    pub seen: u64,
+    /// Included and executed.
+    pub included: u64,
+    /// Failed on chain (the bundle reverted or the operation did not execute).
+    pub failed: u64,
+}
+
+/// Failures on chain after which an entity is refused (until the day's counts reset).
+pub const BAN_AFTER_FAILURES: u64 = 3;
+
+impl Reputation {
+    /// Whether the entity is banned.
+    pub fn banned(&self) -> bool {
+        self.failed >= BAN_AFTER_FAILURES
+    }
 }
 
 /// The SQLite store.
@@ -128,48 +180,94 @@ pub struct Store {
     conn: Mutex<Connection>,
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS sponsorships (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    app TEXT NOT NULL,
-    chain_id INTEGER NOT NULL,
-    sender TEXT NOT NULL,
-    nonce TEXT NOT NULL,
-    window_start INTEGER NOT NULL,
-    max_cost TEXT NOT NULL,
-    valid_until INTEGER NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('reserved', 'settled', 'released')),
-    actual_cost TEXT,
-    user_op_hash TEXT,
-    created_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sponsorships_open ON sponsorships (chain_id, status, valid_until);
-CREATE INDEX IF NOT EXISTS sponsorships_op ON sponsorships (chain_id, sender, nonce);
-CREATE TABLE IF NOT EXISTS usage (
-    app TEXT NOT NULL,
-    chain_id INTEGER NOT NULL,
-    scope TEXT NOT NULL,
-    window_start INTEGER NOT NULL,
-    ops INTEGER NOT NULL,
-    spend TEXT NOT NULL,
-    PRIMARY KEY (app, chain_id, scope, window_start)
-);
-CREATE TABLE IF NOT EXISTS user_ops (
-    hash TEXT PRIMARY KEY,
-    chain_id INTEGER NOT NULL,
-    op TEXT NOT NULL,
-    tx_hash TEXT NOT NULL,
-    tx_nonce INTEGER NOT NULL,
-    max_fee TEXT NOT NULL,
-    priority_fee TEXT NOT NULL,
-    submitted_at INTEGER NOT NULL,
-    receipt TEXT
-);
-CREATE TABLE IF NOT EXISTS chain_state (
-    chain_id INTEGER PRIMARY KEY,
-    last_block INTEGER NOT NULL
-);
-";
+/// Each migration brings the schema from version `index` to `index + 1` (`PRAGMA user_version`).
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema (`IF NOT EXISTS`: files made before versioning already have it).
+    "CREATE TABLE IF NOT EXISTS sponsorships (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        app TEXT NOT NULL,
+        chain_id INTEGER NOT NULL,
+        sender TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        max_cost TEXT NOT NULL,
+        valid_until INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('reserved', 'settled', 'released')),
+        actual_cost TEXT,
+        user_op_hash TEXT,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS sponsorships_open ON sponsorships (chain_id, status, valid_until);
+    CREATE INDEX IF NOT EXISTS sponsorships_op ON sponsorships (chain_id, sender, nonce);
+    CREATE TABLE IF NOT EXISTS usage (
+        app TEXT NOT NULL,
+        chain_id INTEGER NOT NULL,
+        scope TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        ops INTEGER NOT NULL,
+        spend TEXT NOT NULL,
+        PRIMARY KEY (app, chain_id, scope, window_start)
+    );
+    CREATE TABLE IF NOT EXISTS user_ops (
+        hash TEXT PRIMARY KEY,
+        chain_id INTEGER NOT NULL,
+        op TEXT NOT NULL,
+        tx_hash TEXT NOT NULL,
+        tx_nonce INTEGER NOT NULL,
+        max_fee TEXT NOT NULL,
+        priority_fee TEXT NOT NULL,
+        submitted_at INTEGER NOT NULL,
+        receipt TEXT
+    );
+    CREATE TABLE IF NOT EXISTS chain_state (
+        chain_id INTEGER PRIMARY KEY,
+        last_block INTEGER NOT NULL
+    );",
+    // 2: per-client limits, settlement blocks and hashes (reorgs), operations by sender and
+    // nonce, reputation.
+    "ALTER TABLE sponsorships ADD COLUMN client TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sponsorships ADD COLUMN settled_block INTEGER;
+    CREATE INDEX sponsorships_client ON sponsorships (chain_id, status, client);
+    ALTER TABLE user_ops ADD COLUMN sender TEXT NOT NULL DEFAULT '';
+    ALTER TABLE user_ops ADD COLUMN nonce TEXT NOT NULL DEFAULT '';
+    ALTER TABLE user_ops ADD COLUMN status TEXT NOT NULL DEFAULT 'pending';
+    UPDATE user_ops SET status = 'included' WHERE receipt IS NOT NULL;
+    CREATE INDEX user_ops_by_nonce ON user_ops (chain_id, sender, nonce, status);
+    CREATE TABLE blocks (
+        chain_id INTEGER NOT NULL,
+        number INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (chain_id, number)
+    );
+    CREATE TABLE reputation (
+        chain_id INTEGER NOT NULL,
+        entity TEXT NOT NULL,
+        seen INTEGER NOT NULL,
+        included INTEGER NOT NULL,
+        failed INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        PRIMARY KEY (chain_id, entity)
+    );",
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { found });
+        }
+        let Some(step) = usize::try_from(found).ok().and_then(|i| MIGRATIONS.get(i)) else {
+            return Ok(());
+        };
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", found + 1)?;
+        tx.commit()?;
+    }
+}
 
 const GLOBAL_SCOPE: &str = "*";
 
@@ -236,7 +334,8 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA)?;
+        let mut conn = conn;
+        migrate(&mut conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
         })
@@ -273,17 +372,35 @@ impl Store {
         self.with(|tx| check(tx, reservation, limits))
     }
 
-    /// Atomically checks the limits and reserves the sponsorship; returns its id.
+    /// Atomically checks the limits and reserves the sponsorship; returns its id. An unused
+    /// sponsorship for the same sender and nonce is replaced (only one of them can ever be
+    /// used), keeping the higher of the two costs reserved.
     pub fn reserve(
         &self,
         reservation: &Reservation,
         limits: &Limits,
     ) -> Result<Result<i64, LimitReached>, StoreError> {
         self.with(|tx| {
-            if let Some(reached) = check(tx, reservation, limits)? {
+            let mut r = reservation.clone();
+            let replaced: Vec<(i64, String, String, i64, String)> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT id, app, sender, window_start, max_cost FROM sponsorships
+                     WHERE chain_id = ?1 AND sender = ?2 AND nonce = ?3 AND status = 'reserved'",
+                )?;
+                stmt.query_map(params![r.chain_id as i64, r.sender, r.nonce], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+                })?
+                .collect::<Result<_, _>>()?
+            };
+            for (id, app, sender, window, max_cost) in &replaced {
+                let max_cost = wei(max_cost)?;
+                r.max_cost = r.max_cost.max(max_cost);
+                release(tx, *id, app, r.chain_id, sender, *window as u64, max_cost)?;
+            }
+            if let Some(reached) = check(tx, &r, limits)? {
                 return Ok(Err(reached));
             }
-            let r = reservation;
+            let r = &r;
             for scope in [r.sender.as_str(), GLOBAL_SCOPE] {
                 adjust(
                     tx,
@@ -296,8 +413,8 @@ impl Store {
                 )?;
             }
             tx.prepare_cached(
-                "INSERT INTO sponsorships (app, chain_id, sender, nonce, window_start, max_cost, valid_until, status, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'reserved', ?8)",
+                "INSERT INTO sponsorships (app, chain_id, sender, nonce, window_start, max_cost, valid_until, status, created_at, client)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'reserved', ?8, ?9)",
             )?
             .execute(params![
                     r.app,
@@ -307,34 +424,133 @@ impl Store {
                     r.window_start as i64,
                     r.max_cost.to_string(),
                     r.valid_until as i64,
-                    now() as i64
+                    now() as i64,
+                    r.client
                 ],
             )?;
             Ok(Ok(tx.last_insert_rowid()))
         })
     }
 
-    /// Records the UserOperationEvents of blocks up to `last_block` in one transaction: each
-    /// `(sender, nonce, actual_cost, user_op_hash)` settles its reservation.
+    /// Records the UserOperationEvents of blocks up to `last_block` (whose hash is
+    /// `last_hash`) in one transaction: each event settles its reservation, and the block's hash
+    /// is kept (the last `keep` of them) to notice a reorganisation later.
     pub fn settle_range(
         &self,
         chain_id: u64,
-        events: &[(String, String, u128, String)],
+        events: &[SettledEvent],
         last_block: u64,
+        last_hash: B256,
+        keep: u64,
     ) -> Result<usize, StoreError> {
         self.with(|tx| {
             let mut settled = 0;
-            for (sender, nonce, actual, hash) in events {
-                if settle_one(tx, chain_id, sender, nonce, *actual, hash)? {
+            for event in events {
+                if settle_one(tx, chain_id, event)? {
                     settled += 1;
                 }
             }
             tx.execute(
                 "INSERT INTO chain_state (chain_id, last_block) VALUES (?1, ?2)
-                 ON CONFLICT (chain_id) DO UPDATE SET last_block = MAX(last_block, ?2)",
+                 ON CONFLICT (chain_id) DO UPDATE SET last_block = ?2",
                 params![chain_id as i64, last_block as i64],
             )?;
+            tx.execute(
+                "INSERT OR REPLACE INTO blocks (chain_id, number, hash) VALUES (?1, ?2, ?3)",
+                params![chain_id as i64, last_block as i64, last_hash.to_string()],
+            )?;
+            tx.execute(
+                "DELETE FROM blocks WHERE chain_id = ?1 AND number < ?2",
+                params![chain_id as i64, last_block.saturating_sub(keep) as i64],
+            )?;
             Ok(settled)
+        })
+    }
+
+    /// Block numbers and hashes the watcher read up to, newest first.
+    pub fn recent_blocks(&self, chain_id: u64) -> Result<Vec<(u64, B256)>, StoreError> {
+        self.with(|tx| {
+            let mut stmt = tx.prepare(
+                "SELECT number, hash FROM blocks WHERE chain_id = ?1 ORDER BY number DESC",
+            )?;
+            let rows = stmt.query_map(params![chain_id as i64], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (number, hash) = row?;
+                out.push((
+                    number as u64,
+                    hash.parse()
+                        .map_err(|_| StoreError::Corrupt(hash.clone()))?,
+                ));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Undoes what blocks after `fork` settled (a reorganisation replaced them): their
+    /// sponsorships are reserved again, and the watcher reads on from `fork + 1`. Returns how
+    /// many settlements were undone.
+    pub fn rollback(&self, chain_id: u64, fork: u64) -> Result<usize, StoreError> {
+        self.with(|tx| {
+            let undone: Vec<(i64, String, String, i64, String, String)> = {
+                let mut stmt = tx.prepare(
+                    "SELECT id, app, sender, window_start, max_cost, actual_cost FROM sponsorships
+                     WHERE chain_id = ?1 AND status = 'settled' AND settled_block > ?2",
+                )?;
+                stmt.query_map(params![chain_id as i64, fork as i64], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                    ))
+                })?
+                .collect::<Result<_, _>>()?
+            };
+            for (id, app, sender, window, max_cost, actual) in &undone {
+                let delta = wei(max_cost)? as i128 - wei(actual)? as i128;
+                for scope in [sender.as_str(), GLOBAL_SCOPE] {
+                    adjust(tx, app, chain_id, scope, *window as u64, 0, delta)?;
+                }
+                tx.execute(
+                    "UPDATE sponsorships SET status = 'reserved', actual_cost = NULL,
+                     user_op_hash = NULL, settled_block = NULL WHERE id = ?1",
+                    params![id],
+                )?;
+            }
+            tx.execute(
+                "DELETE FROM blocks WHERE chain_id = ?1 AND number > ?2",
+                params![chain_id as i64, fork as i64],
+            )?;
+            tx.execute(
+                "UPDATE chain_state SET last_block = ?2 WHERE chain_id = ?1",
+                params![chain_id as i64, fork as i64],
+            )?;
+            // Receipts from the replaced blocks no longer hold: those operations are pending again.
+            let receipts: Vec<(String, String)> = {
+                let mut stmt = tx.prepare(
+                    "SELECT hash, receipt FROM user_ops WHERE chain_id = ?1 AND receipt IS NOT NULL",
+                )?;
+                stmt.query_map(params![chain_id as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<_, _>>()?
+            };
+            for (hash, receipt) in receipts {
+                let block = serde_json::from_str::<serde_json::Value>(&receipt)
+                    .ok()
+                    .and_then(|v| v["receipt"]["blockNumber"].as_str().map(str::to_owned))
+                    .and_then(|b| u64::from_str_radix(b.trim_start_matches("0x"), 16).ok());
+                if block.is_some_and(|b| b > fork) {
+                    tx.execute(
+                        "UPDATE user_ops SET status = 'pending', receipt = NULL WHERE hash = ?1",
+                        params![hash],
+                    )?;
+                }
+            }
+            Ok(undone.len())
         })
     }
 
@@ -416,9 +632,9 @@ impl Store {
     pub fn record_relayed(&self, op: &RelayedOp) -> Result<(), StoreError> {
         self.with(|tx| {
             tx.execute(
-                "INSERT INTO user_ops (hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (hash) DO UPDATE SET tx_hash = ?4, tx_nonce = ?5, max_fee = ?6, priority_fee = ?7, submitted_at = ?8, receipt = ?9",
+                "INSERT INTO user_ops (hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt, sender, nonce, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (hash) DO UPDATE SET tx_hash = ?4, tx_nonce = ?5, max_fee = ?6, priority_fee = ?7, submitted_at = ?8, receipt = ?9, status = ?12",
                 params![
                     op.hash,
                     op.chain_id as i64,
@@ -428,7 +644,10 @@ impl Store {
                     op.max_fee.to_string(),
                     op.priority_fee.to_string(),
                     op.submitted_at as i64,
-                    op.receipt_json
+                    op.receipt_json,
+                    op.sender,
+                    op.nonce,
+                    op.status
                 ],
             )?;
             Ok(())
@@ -439,7 +658,7 @@ impl Store {
     pub fn relayed(&self, hash: &str) -> Result<Option<RelayedOp>, StoreError> {
         self.with(|tx| {
             tx.query_row(
-                "SELECT hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt FROM user_ops WHERE hash = ?1",
+                "SELECT hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt, sender, nonce, status FROM user_ops WHERE hash = ?1",
                 params![hash],
                 row_to_relayed,
             )
@@ -450,12 +669,77 @@ impl Store {
         })
     }
 
+    /// The operation of `sender` with `nonce` still pending on `chain_id`, if any.
+    pub fn pending_for_nonce(
+        &self,
+        chain_id: u64,
+        sender: &str,
+        nonce: &str,
+    ) -> Result<Option<RelayedOp>, StoreError> {
+        self.with(|tx| {
+            tx.query_row(
+                "SELECT hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt, sender, nonce, status
+                 FROM user_ops WHERE chain_id = ?1 AND sender = ?2 AND nonce = ?3 AND status = 'pending'",
+                params![chain_id as i64, sender, nonce],
+                row_to_relayed,
+            )
+            .optional()
+            .map_err(StoreError::from)?
+            .map(|r| r.map_err(StoreError::Corrupt))
+            .transpose()
+        })
+    }
+
+    /// What the relay saw of `entity` on `chain_id` today.
+    pub fn reputation(&self, chain_id: u64, entity: &str) -> Result<Reputation, StoreError> {
+        self.with(|tx| {
+            let row: Option<(i64, i64, i64, i64)> = tx
+                .query_row(
+                    "SELECT seen, included, failed, day FROM reputation WHERE chain_id = ?1 AND entity = ?2",
+                    params![chain_id as i64, entity],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            Ok(match row {
+                Some((seen, included, failed, day)) if day as u64 == today() => Reputation {
+                    seen: seen as u64,
+                    included: included as u64,
+                    failed: failed as u64,
+                },
+                _ => Reputation::default(),
+            })
+        })
+    }
+
+    /// Counts one more operation of `entity`: submitted, included or failed on chain.
+    pub fn count(&self, chain_id: u64, entity: &str, outcome: Outcome) -> Result<(), StoreError> {
+        let day = today() as i64;
+        let (seen, included, failed) = match outcome {
+            Outcome::Seen => (1, 0, 0),
+            Outcome::Included => (0, 1, 0),
+            Outcome::Failed => (0, 0, 1),
+        };
+        self.with(|tx| {
+            tx.execute(
+                "INSERT INTO reputation (chain_id, entity, seen, included, failed, day)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (chain_id, entity) DO UPDATE SET
+                   seen = CASE WHEN day = ?6 THEN seen + ?3 ELSE ?3 END,
+                   included = CASE WHEN day = ?6 THEN included + ?4 ELSE ?4 END,
+                   failed = CASE WHEN day = ?6 THEN failed + ?5 ELSE ?5 END,
+                   day = ?6",
+                params![chain_id as i64, entity, seen, included, failed, day],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Relayed operations of `chain_id` still without receipt.
     pub fn pending_relayed(&self, chain_id: u64) -> Result<Vec<RelayedOp>, StoreError> {
         self.with(|tx| {
             let mut stmt = tx.prepare(
-                "SELECT hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt
-                 FROM user_ops WHERE chain_id = ?1 AND receipt IS NULL ORDER BY tx_nonce",
+                "SELECT hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt, sender, nonce, status
+                 FROM user_ops WHERE chain_id = ?1 AND status = 'pending' ORDER BY tx_nonce",
             )?;
             let rows = stmt.query_map(params![chain_id as i64], row_to_relayed)?;
             let mut out = Vec::new();
@@ -483,6 +767,9 @@ fn row_to_relayed(r: &rusqlite::Row<'_>) -> rusqlite::Result<RelayedRow> {
             priority_fee: priority_fee.parse().map_err(|_| priority_fee.clone())?,
             submitted_at: r.get::<_, i64>(7).map_err(|e| e.to_string())? as u64,
             receipt_json: r.get(8).map_err(|e| e.to_string())?,
+            sender: r.get(9).map_err(|e| e.to_string())?,
+            nonce: r.get(10).map_err(|e| e.to_string())?,
+            status: r.get(11).map_err(|e| e.to_string())?,
         })
     })();
     Ok(op)
@@ -495,7 +782,28 @@ fn check(
 ) -> Result<Option<LimitReached>, StoreError> {
     let (sender_ops, sender_spend) = usage(tx, &r.app, r.chain_id, &r.sender, r.window_start)?;
     let (total_ops, total_spend) = usage(tx, &r.app, r.chain_id, GLOBAL_SCOPE, r.window_start)?;
-    Ok(if sender_ops >= limits.ops_per_sender {
+    let open_sender: i64 = tx
+        .prepare_cached(
+            "SELECT COUNT(*) FROM sponsorships WHERE chain_id = ?1 AND status = 'reserved' AND sender = ?2",
+        )?
+        .query_row(params![r.chain_id as i64, r.sender], |row| row.get(0))?;
+    let open_client: i64 = if r.client.is_empty() {
+        0
+    } else {
+        tx.prepare_cached(
+            "SELECT COUNT(*) FROM sponsorships WHERE chain_id = ?1 AND status = 'reserved' AND client = ?2",
+        )?
+        .query_row(params![r.chain_id as i64, r.client], |row| row.get(0))?
+    };
+    Ok(if open_sender as u64 >= limits.open_per_sender {
+        Some(LimitReached::OpenPerSender {
+            limit: limits.open_per_sender,
+        })
+    } else if open_client as u64 >= limits.open_per_client {
+        Some(LimitReached::OpenPerClient {
+            limit: limits.open_per_client,
+        })
+    } else if sender_ops >= limits.ops_per_sender {
         Some(LimitReached::SenderOps {
             limit: limits.ops_per_sender,
         })
@@ -537,14 +845,47 @@ fn release(
     Ok(())
 }
 
+/// A UserOperationEvent of the relay's paymaster, as read from the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledEvent {
+    /// The account (checksummed hex).
+    pub sender: String,
+    /// The nonce (hex).
+    pub nonce: String,
+    /// What the paymaster paid, in wei.
+    pub actual_cost: u128,
+    /// The UserOperation hash.
+    pub hash: String,
+    /// The block it is in.
+    pub block: u64,
+}
+
+/// An operation's fate on chain, for reputation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Submitted in a bundle.
+    Seen,
+    /// Included and executed.
+    Included,
+    /// The bundle reverted, or the operation was not executed.
+    Failed,
+}
+
+fn today() -> u64 {
+    now() / 86_400
+}
+
 fn settle_one(
     tx: &rusqlite::Transaction<'_>,
     chain_id: u64,
-    sender: &str,
-    nonce: &str,
-    actual: u128,
-    hash: &str,
+    event: &SettledEvent,
 ) -> Result<bool, StoreError> {
+    let (sender, nonce, actual, hash) = (
+        event.sender.as_str(),
+        event.nonce.as_str(),
+        event.actual_cost,
+        event.hash.as_str(),
+    );
     let already: Option<i64> = tx
         .query_row(
             "SELECT id FROM sponsorships WHERE chain_id = ?1 AND user_op_hash = ?2",
@@ -592,8 +933,8 @@ fn settle_one(
         }
     }
     tx.execute(
-        "UPDATE sponsorships SET status = 'settled', actual_cost = ?2, user_op_hash = ?3 WHERE id = ?1",
-        params![id, actual.to_string(), hash],
+        "UPDATE sponsorships SET status = 'settled', actual_cost = ?2, user_op_hash = ?3, settled_block = ?4 WHERE id = ?1",
+        params![id, actual.to_string(), hash, event.block as i64],
     )?;
     // Other signatures for the same nonce can never be used now.
     for (other, app, status, window, max_cost) in &rows {
@@ -625,6 +966,17 @@ mod tests {
             window_start: 0,
             max_cost: cost,
             valid_until: 100,
+            client: String::new(),
+        }
+    }
+
+    fn event(sender: &str, nonce: &str, cost: u128, hash: &str, block: u64) -> SettledEvent {
+        SettledEvent {
+            sender: sender.into(),
+            nonce: nonce.into(),
+            actual_cost: cost,
+            hash: hash.into(),
+            block,
         }
     }
 
@@ -633,6 +985,8 @@ mod tests {
         ops_total: 3,
         spend_per_sender: 1000,
         spend_total: 1500,
+        open_per_sender: 10,
+        open_per_client: 10,
     };
 
     #[test]
@@ -663,9 +1017,16 @@ mod tests {
             })
         );
         // Settling frees the difference between reserved and actual.
-        let events = vec![("a".to_string(), "0".to_string(), 100u128, "h0".to_string())];
-        assert_eq!(store.settle_range(1, &events, 10).unwrap(), 1);
-        assert_eq!(store.settle_range(1, &events, 10).unwrap(), 0, "idempotent");
+        let events = vec![event("a", "0", 100, "h0", 7)];
+        assert_eq!(
+            store.settle_range(1, &events, 10, B256::ZERO, 64).unwrap(),
+            1
+        );
+        assert_eq!(
+            store.settle_range(1, &events, 10, B256::ZERO, 64).unwrap(),
+            0,
+            "idempotent"
+        );
         assert_eq!(store.usage("app", 1, None, 0).unwrap(), (2, 500));
         assert_eq!(store.last_block(1).unwrap(), Some(10));
         // Expiry releases the unused one.
@@ -688,6 +1049,8 @@ mod tests {
             ops_total: 1000,
             spend_per_sender: 1_000_000,
             spend_total: 10_000,
+            open_per_sender: 1000,
+            open_per_client: 1000,
         };
         let threads: Vec<_> = (0..8)
             .map(|t| {
@@ -713,5 +1076,118 @@ mod tests {
             store.usage("app", 1, None, 0).unwrap(),
             (granted as u64, granted as u128 * 97)
         );
+    }
+
+    #[test]
+    fn a_new_sponsorship_for_the_same_nonce_replaces_the_unused_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let limits = Limits {
+            open_per_sender: 1,
+            ..LIMITS
+        };
+        assert!(
+            store
+                .reserve(&reservation("v", "0", 300), &limits)
+                .unwrap()
+                .is_ok()
+        );
+        // Same nonce: replaces (keeping the higher cost reserved), not a second open one.
+        assert!(
+            store
+                .reserve(&reservation("v", "0", 100), &limits)
+                .unwrap()
+                .is_ok()
+        );
+        assert_eq!(store.usage("app", 1, Some("v"), 0).unwrap(), (1, 300));
+        // Another nonce while one is open: the per-sender cap.
+        assert_eq!(
+            store.reserve(&reservation("v", "1", 100), &limits).unwrap(),
+            Err(LimitReached::OpenPerSender { limit: 1 })
+        );
+        let mut from_client = reservation("w", "0", 10);
+        from_client.client = "10.0.0.1".into();
+        let per_client = Limits {
+            open_per_client: 1,
+            ..LIMITS
+        };
+        assert!(store.reserve(&from_client, &per_client).unwrap().is_ok());
+        from_client.sender = "x".into();
+        assert_eq!(
+            store.reserve(&from_client, &per_client).unwrap(),
+            Err(LimitReached::OpenPerClient { limit: 1 })
+        );
+    }
+
+    #[test]
+    fn a_reorganisation_undoes_what_the_replaced_blocks_settled() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        assert!(
+            store
+                .reserve(&reservation("a", "0", 400), &LIMITS)
+                .unwrap()
+                .is_ok()
+        );
+        let hash = B256::repeat_byte(1);
+        store
+            .settle_range(1, &[event("a", "0", 100, "h0", 12)], 12, hash, 64)
+            .unwrap();
+        assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 100));
+        assert_eq!(store.recent_blocks(1).unwrap(), vec![(12, hash)]);
+        assert_eq!(store.rollback(1, 11).unwrap(), 1);
+        assert_eq!(store.last_block(1).unwrap(), Some(11));
+        assert!(store.recent_blocks(1).unwrap().is_empty());
+        assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 400));
+        assert_eq!(store.totals(1).unwrap().reserved, 1);
+        // Read again in the new chain (another block): settled once more.
+        store
+            .settle_range(
+                1,
+                &[event("a", "0", 120, "h0", 13)],
+                13,
+                B256::repeat_byte(2),
+                64,
+            )
+            .unwrap();
+        assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 120));
+    }
+
+    #[test]
+    fn reputation_bans_after_failures_and_resets_daily() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        for _ in 0..BAN_AFTER_FAILURES {
+            assert!(!store.reputation(1, "a").unwrap().banned());
+            store.count(1, "a", Outcome::Seen).unwrap();
+            store.count(1, "a", Outcome::Failed).unwrap();
+        }
+        let r = store.reputation(1, "a").unwrap();
+        assert!(r.banned());
+        assert_eq!((r.seen, r.failed), (BAN_AFTER_FAILURES, BAN_AFTER_FAILURES));
+        assert!(!store.reputation(2, "a").unwrap().banned());
+    }
+
+    #[test]
+    fn files_from_before_schema_versions_are_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert!(
+            store
+                .reserve(&reservation("a", "0", 1), &LIMITS)
+                .unwrap()
+                .is_ok()
+        );
+        drop(store);
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
     }
 }

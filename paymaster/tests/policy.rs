@@ -8,30 +8,29 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, Bytes, U256};
 use harbor_core::aa::{
-    AccountCall, AccountClient, HarborAccount, SendError, SendOptions, UserOperation, encode_calls,
+    AccountCall, AccountClient, HarborAccount, SendError, SendOptions, UserOperation,
 };
 use harbor_core::keys::{LocalSigner, Signer};
 use harbor_core::rpc::{PaymasterClient, RpcError};
+use harbor_devnet::Devnet;
 use harbor_paymaster::config::Policy;
 use serde_json::{Value, json};
 
 use common::*;
 
-fn op(sender: Address, to: Address, data: Bytes) -> UserOperation {
-    UserOperation {
-        sender,
-        call_data: encode_calls(&[AccountCall {
+/// The first operation of owner `owner`'s new Harbor account (nonce key `key`) calling `to`.
+async fn op(devnet: &Devnet, owner: u8, key: u64, to: Address, data: Bytes) -> UserOperation {
+    harbor_op(
+        devnet,
+        owner,
+        key,
+        &[AccountCall {
             to,
             value: U256::ZERO,
             data,
-        }]),
-        call_gas_limit: U256::from(100_000),
-        verification_gas_limit: U256::from(300_000),
-        pre_verification_gas: U256::from(60_000),
-        max_fee_per_gas: U256::from(2_000_000_000u64),
-        max_priority_fee_per_gas: U256::from(1_000_000u64),
-        ..UserOperation::default()
-    }
+        }],
+    )
+    .await
 }
 
 fn rule_of(error: RpcError) -> String {
@@ -41,7 +40,7 @@ fn rule_of(error: RpcError) -> String {
             data,
             message,
         } => {
-            assert_eq!(code, harbor_paymaster::rpc::POLICY_REJECTED, "{message}");
+            assert_eq!(code, harbor_core::codes::POLICY_REJECTED, "{message}");
             data.unwrap()["rule"].as_str().unwrap().to_owned()
         }
         other => panic!("expected a policy rejection, got {other:?}"),
@@ -58,12 +57,20 @@ async fn sign(pm: &PaymasterClient, op: &UserOperation, chain: u64) -> Result<()
 async fn each_rule_refuses_with_its_name() {
     let devnet = devnet(31337).await;
     let token: Address = devnet.manifest().dev_token.parse().unwrap();
+    let transfer = harbor_core::tokens::transfer_call_data(Address::repeat_byte(1), U256::from(1));
+    for owner in 1..=5u8 {
+        let sender = op(&devnet, owner, 0, token, Bytes::new()).await.sender;
+        mint(&devnet, sender, U256::from(1_000)).await;
+    }
+    let good = |owner: u8, key: u64| op(&devnet, owner, key, token, transfer.clone());
+    let cost = good(1, 0).await.max_gas_cost();
     let strict = Policy {
         max_ops_per_sender: 2,
         max_ops_total: 3,
+        max_open_per_sender: 10,
         max_call_gas: 500_000,
         max_verification_gas: 500_000,
-        max_pre_verification_gas: 100_000,
+        max_pre_verification_gas: 200_000,
         max_fee_per_gas_wei: U256::from(10_000_000_000u64),
         allowed_targets: vec![token],
         allowed_selectors: vec!["0xa9059cbb".into()],
@@ -71,9 +78,11 @@ async fn each_rule_refuses_with_its_name() {
         ..Policy::defaults(31337)
     };
     let spend = Policy {
-        // (100k + 300k + 60k + 60k pm) gas × 2 gwei = 1.04e15 wei per operation.
-        max_spend_per_sender_wei: U256::from(1_500_000_000_000_000u64),
-        max_spend_total_wei: U256::from(2_500_000_000_000_000u64),
+        // Room for one operation per sender and two in total (each reserves `cost`, the worst
+        // case: every gas limit at maxFeePerGas).
+        max_spend_per_sender_wei: cost + cost / U256::from(2),
+        max_spend_total_wei: cost * U256::from(2) + cost / U256::from(2),
+        max_open_per_sender: 10,
         ..Policy::defaults(31337)
     };
     let harness = start_relay(
@@ -86,52 +95,49 @@ async fn each_rule_refuses_with_its_name() {
     .await;
     let strict =
         PaymasterClient::new(&format!("{}/rpc/31337/strict-app-key", harness.base)).unwrap();
-    let transfer = harbor_core::tokens::transfer_call_data(Address::repeat_byte(1), U256::from(1));
-    let good = |n: u8| op(Address::repeat_byte(n), token, transfer.clone());
 
-    let mut bad = good(1);
+    let mut bad = good(1, 0).await;
     bad.call_gas_limit = U256::from(500_001);
     assert_eq!(
         rule_of(sign(&strict, &bad, 31337).await.unwrap_err()),
         "max_call_gas"
     );
-    let mut bad = good(1);
+    let mut bad = good(1, 0).await;
     bad.verification_gas_limit = U256::from(500_001);
     assert_eq!(
         rule_of(sign(&strict, &bad, 31337).await.unwrap_err()),
         "max_verification_gas"
     );
-    let mut bad = good(1);
-    bad.pre_verification_gas = U256::from(100_001);
+    let mut bad = good(1, 0).await;
+    bad.pre_verification_gas = U256::from(200_001);
     assert_eq!(
         rule_of(sign(&strict, &bad, 31337).await.unwrap_err()),
         "max_pre_verification_gas"
     );
-    let mut bad = good(1);
+    let mut bad = good(1, 0).await;
     bad.max_fee_per_gas = U256::from(10_000_000_001u64);
     assert_eq!(
         rule_of(sign(&strict, &bad, 31337).await.unwrap_err()),
         "max_fee_per_gas_wei"
     );
-    let bad = op(
-        Address::repeat_byte(1),
-        Address::repeat_byte(9),
-        transfer.clone(),
-    );
+    let bad = op(&devnet, 1, 0, Address::repeat_byte(9), transfer.clone()).await;
     assert_eq!(
         rule_of(sign(&strict, &bad, 31337).await.unwrap_err()),
         "allowed_targets"
     );
     let bad = op(
-        Address::repeat_byte(1),
+        &devnet,
+        1,
+        0,
         token,
         Bytes::from(vec![0x09, 0x5e, 0xa7, 0xb3]),
-    );
+    )
+    .await;
     assert_eq!(
         rule_of(sign(&strict, &bad, 31337).await.unwrap_err()),
         "allowed_selectors"
     );
-    let bad = op(Address::repeat_byte(1), token, Bytes::new());
+    let bad = op(&devnet, 1, 0, token, Bytes::new()).await;
     assert_eq!(
         rule_of(sign(&strict, &bad, 31337).await.unwrap_err()),
         "allow_native_transfers"
@@ -143,29 +149,29 @@ async fn each_rule_refuses_with_its_name() {
         .unwrap_err();
     assert_eq!(rule_of(stub), "allow_native_transfers");
 
-    // Counts: 2 per sender, 3 in total.
-    sign(&strict, &good(1), 31337).await.unwrap();
-    sign(&strict, &good(1), 31337).await.unwrap();
+    // Counts: 2 per sender, 3 in total (nonce keys 0 and 1 of one account, then others).
+    sign(&strict, &good(1, 0).await, 31337).await.unwrap();
+    sign(&strict, &good(1, 1).await, 31337).await.unwrap();
     assert_eq!(
-        rule_of(sign(&strict, &good(1), 31337).await.unwrap_err()),
+        rule_of(sign(&strict, &good(1, 2).await, 31337).await.unwrap_err()),
         "max_ops_per_sender"
     );
-    sign(&strict, &good(2), 31337).await.unwrap();
+    sign(&strict, &good(2, 0).await, 31337).await.unwrap();
     assert_eq!(
-        rule_of(sign(&strict, &good(3), 31337).await.unwrap_err()),
+        rule_of(sign(&strict, &good(3, 0).await, 31337).await.unwrap_err()),
         "max_ops_total"
     );
 
     // Spend in wei, per sender and in total.
     let spend = PaymasterClient::new(&format!("{}/rpc/31337/spend-app-key", harness.base)).unwrap();
-    sign(&spend, &good(1), 31337).await.unwrap();
+    sign(&spend, &good(1, 0).await, 31337).await.unwrap();
     assert_eq!(
-        rule_of(sign(&spend, &good(1), 31337).await.unwrap_err()),
+        rule_of(sign(&spend, &good(1, 1).await, 31337).await.unwrap_err()),
         "max_spend_per_sender_wei"
     );
-    sign(&spend, &good(2), 31337).await.unwrap();
+    sign(&spend, &good(2, 0).await, 31337).await.unwrap();
     assert_eq!(
-        rule_of(sign(&spend, &good(3), 31337).await.unwrap_err()),
+        rule_of(sign(&spend, &good(3, 0).await, 31337).await.unwrap_err()),
         "max_spend_total_wei"
     );
 
@@ -183,7 +189,7 @@ async fn each_rule_refuses_with_its_name() {
         .unwrap();
     assert_eq!(
         answer["error"]["code"],
-        json!(harbor_paymaster::rpc::UNAUTHORIZED)
+        json!(harbor_core::codes::UNAUTHORIZED)
     );
     let answer: Value = client
         .post(harness.url(31337))
@@ -197,12 +203,17 @@ async fn each_rule_refuses_with_its_name() {
         .unwrap();
     assert_eq!(answer["error"]["code"], json!(-32700));
     let wallet = PaymasterClient::new(&harness.url(31337)).unwrap();
-    match sign(&wallet, &good(5), 1).await.unwrap_err() {
-        RpcError::Server { code, .. } => assert_eq!(code, harbor_paymaster::rpc::UNSUPPORTED_CHAIN),
+    match sign(&wallet, &good(5, 0).await, 1).await.unwrap_err() {
+        RpcError::Server { code, .. } => assert_eq!(code, harbor_core::codes::UNSUPPORTED_CHAIN),
         other => panic!("{other:?}"),
     }
     match wallet
-        .data(&good(5), Address::repeat_byte(3), 31337, &Value::Null)
+        .data(
+            &good(5, 0).await,
+            Address::repeat_byte(3),
+            31337,
+            &Value::Null,
+        )
         .await
         .unwrap_err()
     {
@@ -226,10 +237,15 @@ async fn each_rule_refuses_with_its_name() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hammering_never_overspends() {
     let devnet = devnet(31337).await;
-    let token: Address = devnet.manifest().dev_token.parse().unwrap();
+    let mut ops = Vec::new();
+    for i in 0..40u8 {
+        ops.push(op(&devnet, i + 1, 0, Address::repeat_byte(7), Bytes::new()).await);
+    }
+    let most = ops.iter().map(UserOperation::max_gas_cost).max().unwrap();
+    let budget = most * U256::from(7) + most / U256::from(2);
     let policy = Policy {
-        // Each operation reserves 1.04e15 wei: room for exactly 7.
-        max_spend_total_wei: U256::from(7_500_000_000_000_000u64),
+        // Room for exactly 7 operations.
+        max_spend_total_wei: budget,
         ..Policy::defaults(31337)
     };
     let harness = start_relay(
@@ -238,18 +254,13 @@ async fn hammering_never_overspends() {
     )
     .await;
     let url = format!("{}/rpc/31337/budget-app-key", harness.base);
-    let tasks: Vec<_> = (0..40u8)
-        .map(|i| {
+    let tasks: Vec<_> = ops
+        .into_iter()
+        .map(|op| {
             let url = url.clone();
             tokio::spawn(async move {
                 let pm = PaymasterClient::new(&url).unwrap();
-                sign(
-                    &pm,
-                    &op(Address::repeat_byte(i + 1), token, Bytes::new()),
-                    31337,
-                )
-                .await
-                .is_ok()
+                sign(&pm, &op, 31337).await.is_ok()
             })
         })
         .collect();
@@ -264,7 +275,7 @@ async fn hammering_never_overspends() {
         .usage("budget", 31337, None, window())
         .unwrap();
     assert_eq!(ops, 7);
-    assert!(spend <= 7_500_000_000_000_000);
+    assert!(U256::from(spend) <= budget);
 }
 
 fn window() -> u64 {
@@ -338,8 +349,16 @@ async fn expired_and_cross_chain_sponsorships_fail() {
     }
     // And straight to chain B's EntryPoint via simulation: the paymaster refuses it too.
     let chain_b = harness.relay.chain(31338).unwrap();
+    let fees = harbor_paymaster::chain::BundleFees::for_op(
+        &prepared.user_operation,
+        chain_b.network_fees().await.unwrap(),
+    );
     let failure = chain_b
-        .simulate(&prepared.user_operation, harness.relay.relayer_address())
+        .simulate(
+            &prepared.user_operation,
+            harness.relay.relayer_address(),
+            fees,
+        )
         .await
         .unwrap_err();
     assert!(failure.message.contains("AA34"), "{}", failure.message);

@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use alloy_primitives::{Address, Bytes, U256, address, keccak256};
+use alloy_primitives::{Address, B256, Bytes, U256, address, b256, keccak256};
 use alloy_sol_types::{SolCall, SolValue, sol};
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +77,10 @@ pub const HARBOR_ACCOUNT_FACTORY: Address = address!("7c0A743Df0A327cD97A91d850B
 /// HarborPaymaster deployed by the deterministic deployer (same on every chain).
 pub const HARBOR_PAYMASTER: Address = address!("7716432898c80f1bDd83c131C591E3538f46FEDA");
 
+/// The ERC-1967 storage slot holding a proxy's implementation address.
+pub const ERC1967_IMPLEMENTATION_SLOT: B256 =
+    b256!("360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc");
+
 /// A signature of the right shape that recovers to no owner, for gas estimation and
 /// paymaster stubs (the account's validation runs its full code path and then says "no").
 pub const DUMMY_SIGNATURE: [u8; 65] = {
@@ -143,13 +147,20 @@ impl HarborAccount {
     /// The counterfactual address, as the factory's `getAddress` computes it.
     pub fn address(&self) -> Address {
         let salt = keccak256((self.initial_owner, self.salt).abi_encode());
+        self.factory
+            .create2(salt, keccak256(self.proxy_init_code()))
+    }
+
+    /// The proxy's creation code with its constructor arguments, as the factory deploys it
+    /// (running it, e.g. in an `eth_call` without target, gives the proxy's runtime code).
+    pub fn proxy_init_code(&self) -> Bytes {
         let init = IHarborAccount::initializeCall {
             anOwner: self.initial_owner,
         }
         .abi_encode();
         let mut code = proxy_creation_code().to_vec();
         code.extend_from_slice(&(self.implementation, Bytes::from(init)).abi_encode_params());
-        self.factory.create2(salt, keccak256(&code))
+        code.into()
     }
 
     /// `createAccount(owner, salt)`: the factory data of the first UserOperation.

@@ -9,9 +9,10 @@ mod send;
 mod user_operation;
 
 pub use account::{
-    AccountCall, AccountConfig, Call, DUMMY_SIGNATURE, HARBOR_ACCOUNT_FACTORY,
-    HARBOR_ACCOUNT_IMPLEMENTATION, HARBOR_PAYMASTER, HarborAccount, IHarborAccount,
-    IHarborAccountFactory, PendingRecovery, decode_calls, encode_calls, split_nonce,
+    AccountCall, AccountConfig, Call, DUMMY_SIGNATURE, ERC1967_IMPLEMENTATION_SLOT,
+    HARBOR_ACCOUNT_FACTORY, HARBOR_ACCOUNT_IMPLEMENTATION, HARBOR_PAYMASTER, HarborAccount,
+    IHarborAccount, IHarborAccountFactory, PendingRecovery, decode_calls, encode_calls,
+    split_nonce,
 };
 pub use revert::{decode_revert, explain_entry_point_reason};
 #[cfg(feature = "net")]

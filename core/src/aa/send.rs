@@ -250,7 +250,7 @@ fn bundler_reason(error: &RpcError) -> Option<String> {
         })
         .unwrap_or_else(|| message.clone());
     match code {
-        -32508..=-32500 | -32521 | -32602 => Some(explained),
+        code if crate::codes::is_bundler_rejection(*code) => Some(explained),
         _ if message.contains("AA") => Some(explained),
         _ => None,
     }
@@ -592,7 +592,7 @@ impl AccountClient {
 }
 
 fn is_execution_failure(error: &RpcError) -> bool {
-    matches!(error, RpcError::Server { code: -32521, .. })
+    matches!(error, RpcError::Server { code, .. } if *code == crate::codes::EXECUTION_REVERTED)
         || matches!(error, RpcError::Server { message, .. } if message.contains("execution reverted"))
 }
 

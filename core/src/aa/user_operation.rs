@@ -46,12 +46,23 @@ sol! {
         bytes signature;
     }
 
+    /// An entity's deposit and stake in the EntryPoint.
+    #[derive(Debug, Default, PartialEq, Eq)]
+    struct DepositInfo {
+        uint256 deposit;
+        bool staked;
+        uint112 stake;
+        uint32 unstakeDelaySec;
+        uint48 withdrawTime;
+    }
+
     /// The EntryPoint v0.7 functions and events the wallet and the relay use.
     interface IEntryPoint {
         function getNonce(address sender, uint192 key) external view returns (uint256 nonce);
         function balanceOf(address account) external view returns (uint256);
         function getUserOpHash(PackedUserOperation calldata userOp) external view returns (bytes32);
         function handleOps(PackedUserOperation[] calldata ops, address payable beneficiary) external;
+        function getDepositInfo(address account) external view returns (DepositInfo memory info);
         event UserOperationEvent(bytes32 indexed userOpHash, address indexed sender, address indexed paymaster, uint256 nonce, bool success, uint256 actualGasCost, uint256 actualGasUsed);
         event UserOperationRevertReason(bytes32 indexed userOpHash, address indexed sender, uint256 nonce, bytes revertReason);
     }

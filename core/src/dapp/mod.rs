@@ -55,10 +55,12 @@ impl DappError {
     /// The EIP-1193 / JSON-RPC error code to return to the dApp.
     pub fn rpc_code(&self) -> i64 {
         match self {
-            Self::EthSignRefused | Self::UnsupportedMethod(_) => 4200,
-            Self::WrongAccount { .. } => 4100,
-            Self::InvalidParams { .. } | Self::TypedData(_) | Self::Transaction(_) => -32602,
-            Self::Sign(_) => -32603,
+            Self::EthSignRefused | Self::UnsupportedMethod(_) => crate::codes::UNSUPPORTED_METHOD,
+            Self::WrongAccount { .. } => crate::codes::UNAUTHORIZED_ACCOUNT,
+            Self::InvalidParams { .. } | Self::TypedData(_) | Self::Transaction(_) => {
+                crate::codes::INVALID_PARAMS
+            }
+            Self::Sign(_) => crate::codes::INTERNAL_ERROR,
         }
     }
 }

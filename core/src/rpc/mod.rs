@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use bundler::{BundlerClient, GasEstimate, UserOperationReceipt};
-pub use node::{FeeEstimate, NodeClient, TransactionReceipt};
+pub use node::{BlockHeader, FeeEstimate, Log, NodeClient, TransactionReceipt};
 pub use paymaster::{PaymasterClient, PaymasterData, PaymasterStubData, Sponsor};
 
 /// Why a JSON-RPC call failed.
@@ -66,7 +66,7 @@ impl RpcError {
             RpcError::Unreachable { .. } => true,
             RpcError::Http { status, .. } => matches!(status, 408 | 425 | 429 | 502 | 503 | 504),
             // -32005: "limit exceeded" / rate limited (EIP-1474).
-            RpcError::Server { code, .. } => *code == -32005,
+            RpcError::Server { code, .. } => *code == crate::codes::LIMIT_EXCEEDED,
             RpcError::InvalidResponse { .. } | RpcError::InvalidUrl(_) => false,
         }
     }
@@ -243,7 +243,10 @@ impl RpcTransport {
                 }
             };
             return Err(RpcError::Server {
-                code: error.get("code").and_then(Value::as_i64).unwrap_or(-32603),
+                code: error
+                    .get("code")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(crate::codes::INTERNAL_ERROR),
                 message,
                 data: error.get_mut("data").map(Value::take),
             });

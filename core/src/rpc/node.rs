@@ -41,6 +41,19 @@ pub struct TransactionReceipt {
     pub logs: Vec<Log>,
 }
 
+/// The header fields of a block the wallet and the relay use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockHeader {
+    /// Its number.
+    pub number: u64,
+    /// Its hash.
+    pub hash: B256,
+    /// Its time (Unix seconds).
+    pub timestamp: u64,
+    /// Its base fee (EIP-1559 chains).
+    pub base_fee: Option<U256>,
+}
+
 /// An event log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -106,6 +119,13 @@ impl NodeClient {
     pub async fn code(&self, address: Address) -> Result<Bytes, RpcError> {
         self.transport
             .request("eth_getCode", json!([address, "latest"]))
+            .await
+    }
+
+    /// The storage word at `slot` of `address`.
+    pub async fn storage_at(&self, address: Address, slot: B256) -> Result<B256, RpcError> {
+        self.transport
+            .request("eth_getStorageAt", json!([address, slot, "latest"]))
             .await
     }
 
@@ -285,13 +305,25 @@ impl NodeClient {
 
     /// The latest block's timestamp.
     pub async fn latest_timestamp(&self) -> Result<u64, RpcError> {
+        Ok(self.block_header(None).await?.timestamp)
+    }
+
+    /// The header fields of block `number` (the latest when `None`).
+    pub async fn block_header(&self, number: Option<u64>) -> Result<BlockHeader, RpcError> {
+        let tag = number.map_or_else(|| "latest".to_owned(), |n| format!("{n:#x}"));
         let block: Value = self
             .transport
-            .request("eth_getBlockByNumber", json!(["latest", false]))
+            .request("eth_getBlockByNumber", json!([tag, false]))
             .await?;
-        hex_u64(&block["timestamp"]).ok_or_else(|| RpcError::InvalidResponse {
+        let bad = |what: &str| RpcError::InvalidResponse {
             host: self.transport.host().to_owned(),
-            message: "block without timestamp".into(),
+            message: format!("block without {what}"),
+        };
+        Ok(BlockHeader {
+            number: hex_u64(&block["number"]).ok_or_else(|| bad("number"))?,
+            hash: serde_json::from_value(block["hash"].clone()).map_err(|_| bad("hash"))?,
+            timestamp: hex_u64(&block["timestamp"]).ok_or_else(|| bad("timestamp"))?,
+            base_fee: serde_json::from_value(block["baseFeePerGas"].clone()).ok(),
         })
     }
 }

@@ -13,7 +13,7 @@ use alloy_primitives::{Address, U256};
 use harbor_core::keys::LocalSigner;
 use harbor_core::rpc::NodeClient;
 use harbor_devnet::{DEV_RELAYER_KEY, DEV_SPONSOR_KEY, Devnet};
-use harbor_paymaster::config::{AppConfig, ChainConfig, Config, KeySource, Policy};
+use harbor_paymaster::config::{AppConfig, ChainConfig, Config, Policy};
 use harbor_paymaster::{Relay, server};
 use serde_json::json;
 
@@ -44,13 +44,11 @@ impl Harness {
 pub fn chain_config(devnet: &Devnet) -> ChainConfig {
     let m = devnet.manifest();
     ChainConfig {
-        chain_id: m.chain_id,
-        rpc_url: m.rpc_url.clone(),
         entry_point: m.entry_point.parse().unwrap(),
-        paymaster: m.paymaster.parse().unwrap(),
-        upstream_bundler_url: None,
+        account_factory: m.account_factory.parse().unwrap(),
+        account_implementation: m.account_implementation.parse().unwrap(),
         poll_interval_ms: 200,
-        bump_after_seconds: 30,
+        ..ChainConfig::new(m.chain_id, &m.rpc_url, m.paymaster.parse().unwrap())
     }
 }
 
@@ -65,13 +63,9 @@ pub fn app(name: &str, key: &str, policies: Vec<Policy>) -> AppConfig {
 pub fn config(chains: Vec<ChainConfig>, apps: Vec<AppConfig>, dir: &tempfile::TempDir) -> Config {
     Config {
         listen: "127.0.0.1:0".parse().unwrap(),
-        database: dir.path().join("relay.sqlite"),
         sponsor_name: "Harbor test sponsor".into(),
         max_body_bytes: 64 * 1024,
-        signer_key: KeySource::Env("UNUSED".into()),
-        relayer_key: KeySource::Env("UNUSED".into()),
-        chains,
-        apps,
+        ..Config::new(chains, apps, dir.path().join("relay.sqlite"))
     }
 }
 
@@ -146,4 +140,38 @@ pub async fn mint(devnet: &Devnet, to: Address, amount: U256) {
 
 pub fn eth(amount: &str) -> U256 {
     harbor_core::tokens::parse_amount(amount, 18).unwrap()
+}
+
+/// A new Harbor account's first operation calling `calls`, as a wallet would fill it in: the
+/// counterfactual account of owner `owner` (created by the operation), nonce key `key`, fees
+/// from the chain, `preVerificationGas` as the relay computes it.
+pub async fn harbor_op(
+    devnet: &Devnet,
+    owner: u8,
+    key: u64,
+    calls: &[harbor_core::aa::AccountCall],
+) -> harbor_core::aa::UserOperation {
+    use harbor_core::aa::{HarborAccount, UserOperation, encode_calls};
+    let account = HarborAccount::new(Address::repeat_byte(owner), U256::ZERO);
+    let fees = node(devnet).fees().await.unwrap();
+    let mut op = UserOperation {
+        sender: account.address(),
+        nonce: U256::from(key) << 64,
+        factory: Some(account.factory),
+        factory_data: Some(account.factory_data()),
+        call_data: encode_calls(calls),
+        call_gas_limit: U256::from(100_000),
+        verification_gas_limit: U256::from(300_000),
+        max_fee_per_gas: fees.max_fee_per_gas,
+        max_priority_fee_per_gas: fees.max_priority_fee_per_gas,
+        ..UserOperation::default()
+    };
+    harbor_paymaster::sponsor::attach_paymaster(
+        &mut op,
+        devnet.manifest().paymaster.parse().unwrap(),
+    );
+    op.pre_verification_gas = U256::from(harbor_paymaster::pricing::required_pre_verification_gas(
+        &op,
+    ));
+    op
 }
