@@ -223,7 +223,7 @@ fn default_validity() -> u64 {
     180
 }
 fn default_open_per_sender() -> u64 {
-    2
+    4
 }
 
 impl Policy {

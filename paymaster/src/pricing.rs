@@ -119,9 +119,12 @@ pub fn calldata_gas(bytes: &[u8]) -> u64 {
 /// when that is higher) and the EntryPoint's overhead.
 pub fn required_pre_verification_gas(op: &UserOperation) -> u64 {
     let mut sized = op.clone();
-    // Worst case for the fields a wallet fills in later: a 65-byte signature of non-zero bytes
-    // and non-zero gas words.
+    // Worst case for the fields a wallet and the sponsor fill in later: a 65-byte signature and
+    // paymaster data of non-zero bytes, non-zero gas words.
     sized.signature = Bytes::from(vec![0xff; 65]);
+    if let Some(data) = &sized.paymaster_data {
+        sized.paymaster_data = Some(Bytes::from(vec![0xff; data.len()]));
+    }
     // The answer must not depend on the value it is compared with: preVerificationGas always
     // counts as eight non-zero bytes.
     sized.pre_verification_gas = U256::from(u64::MAX);

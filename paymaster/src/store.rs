@@ -782,18 +782,26 @@ fn check(
 ) -> Result<Option<LimitReached>, StoreError> {
     let (sender_ops, sender_spend) = usage(tx, &r.app, r.chain_id, &r.sender, r.window_start)?;
     let (total_ops, total_spend) = usage(tx, &r.app, r.chain_id, GLOBAL_SCOPE, r.window_start)?;
+    // A reservation for the same sender and nonce would be replaced, so it does not count.
     let open_sender: i64 = tx
         .prepare_cached(
-            "SELECT COUNT(*) FROM sponsorships WHERE chain_id = ?1 AND status = 'reserved' AND sender = ?2",
+            "SELECT COUNT(*) FROM sponsorships WHERE chain_id = ?1 AND status = 'reserved'
+             AND sender = ?2 AND nonce != ?3",
         )?
-        .query_row(params![r.chain_id as i64, r.sender], |row| row.get(0))?;
+        .query_row(params![r.chain_id as i64, r.sender, r.nonce], |row| {
+            row.get(0)
+        })?;
     let open_client: i64 = if r.client.is_empty() {
         0
     } else {
         tx.prepare_cached(
-            "SELECT COUNT(*) FROM sponsorships WHERE chain_id = ?1 AND status = 'reserved' AND client = ?2",
+            "SELECT COUNT(*) FROM sponsorships WHERE chain_id = ?1 AND status = 'reserved'
+             AND client = ?2 AND NOT (sender = ?3 AND nonce = ?4)",
         )?
-        .query_row(params![r.chain_id as i64, r.client], |row| row.get(0))?
+        .query_row(
+            params![r.chain_id as i64, r.client, r.sender, r.nonce],
+            |row| row.get(0),
+        )?
     };
     Ok(if open_sender as u64 >= limits.open_per_sender {
         Some(LimitReached::OpenPerSender {

@@ -109,6 +109,10 @@ validity_seconds = 120
         ),
     )
     .unwrap();
+    let relayer = LocalSigner::from_hex(harbor_devnet::DEV_RELAYER_KEY)
+        .unwrap()
+        .address();
+    let relayer_before = node(&devnet).balance(relayer).await.unwrap();
     let mut relay = spawn_relay(&config_path);
     wait_healthy(&base).await;
     let url = format!("{base}/rpc/31337/{APP_KEY}");
@@ -184,4 +188,6 @@ validity_seconds = 120
         (1, totals.settled_wei)
     );
     relay.kill();
+    // The bundle's refund covered the relayer's transaction, across the kill.
+    assert!(node(&devnet).balance(relayer).await.unwrap() >= relayer_before);
 }

@@ -195,6 +195,8 @@ async fn fresh_account_sends_eth_token_and_batch_without_gas() {
         metrics.contains("harbor_paymaster_sponsorships_total{app=\"wallet\",chain=\"31337\"} 3"),
         "{metrics}"
     );
+    // Every bundle the relayer sent was paid back by its refund.
+    harness.assert_relayer_covered().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -84,6 +84,8 @@ async fn viem_uses_the_relay_as_paymaster_and_bundler() {
         U256::ZERO,
         "gas was sponsored"
     );
+    // Every bundle the relayer sent was paid back by its refund.
+    harness.assert_relayer_covered().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,4 +175,6 @@ async fn harbor_client_with_alto_bundler_and_harbor_paymaster() {
         U256::from(store.totals(31337).unwrap().settled_wei),
         outcome.actual_gas_cost
     );
+    // Every bundle the relayer sent was paid back by its refund.
+    harness.assert_relayer_covered().await;
 }

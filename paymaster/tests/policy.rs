@@ -232,6 +232,8 @@ async fn each_rule_refuses_with_its_name() {
         .unwrap()
         .status();
     assert_eq!(status, 413);
+    // Every bundle the relayer sent was paid back by its refund.
+    harness.assert_relayer_covered().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -276,6 +278,8 @@ async fn hammering_never_overspends() {
         .unwrap();
     assert_eq!(ops, 7);
     assert!(U256::from(spend) <= budget);
+    // Every bundle the relayer sent was paid back by its refund.
+    harness.assert_relayer_covered().await;
 }
 
 fn window() -> u64 {
@@ -363,4 +367,6 @@ async fn expired_and_cross_chain_sponsorships_fail() {
         .unwrap_err();
     assert!(failure.message.contains("AA34"), "{}", failure.message);
     let _ = Arc::new(());
+    // Every bundle the relayer sent was paid back by its refund.
+    harness.assert_relayer_covered().await;
 }

@@ -380,6 +380,8 @@ async fn lost_device_recovered_with_two_guardians_on_two_chains() {
             "{err}"
         );
     }
+    // Every bundle the relayer sent was paid back by its refund.
+    harness.assert_relayer_covered().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -709,6 +711,8 @@ async fn attacks_fail_with_their_reason_and_the_owner_is_alerted() {
             .await,
         Err(RecoveryError::UnknownAccount { .. })
     ));
+    // Every bundle the relayer sent was paid back by its refund.
+    harness.assert_relayer_covered().await;
 }
 
 /// One address on every chain (security review, finding 1): the account lives on chain A only;
@@ -836,6 +840,8 @@ async fn a_recovered_account_follows_its_address_to_a_chain_deployed_later() {
             .unwrap()
             .is_empty()
     );
+    // Every bundle the relayer sent was paid back by its refund.
+    harness.assert_relayer_covered().await;
 }
 
 /// The same when nobody deployed the account on chain B yet: the recovery creates it there
@@ -927,4 +933,6 @@ async fn a_recovery_creates_the_account_where_it_does_not_exist_yet() {
             .len(),
         2
     );
+    // Every bundle the relayer sent was paid back by its refund.
+    harness.assert_relayer_covered().await;
 }

@@ -26,6 +26,8 @@ pub struct Harness {
     pub base: String,
     pub dir: tempfile::TempDir,
     task: tokio::task::JoinHandle<()>,
+    /// The relayer's balance on each chain when the relay started.
+    relayer_start: Vec<(u64, U256)>,
 }
 
 impl Drop for Harness {
@@ -38,6 +40,33 @@ impl Harness {
     /// `/rpc/{chain}/{key}` of the default app.
     pub fn url(&self, chain_id: u64) -> String {
         format!("{}/rpc/{chain_id}/{APP_KEY}", self.base)
+    }
+
+    /// Takes the relayer's balances now as the ones to compare with (after a test set them).
+    pub async fn reset_relayer_baseline(&mut self) {
+        let relayer = self.relay.relayer_address();
+        for (chain_id, balance) in &mut self.relayer_start {
+            let node = &self.relay.chain(*chain_id).unwrap().node;
+            *balance = node.balance(relayer).await.unwrap();
+        }
+    }
+
+    /// Every cost the relayer paid was covered by the refunds of the bundles it sent: its
+    /// balance on each chain is at least what it was when the relay started. Returns the gains.
+    pub async fn assert_relayer_covered(&self) -> Vec<(u64, U256)> {
+        let relayer = self.relay.relayer_address();
+        let mut gains = Vec::new();
+        for (chain_id, before) in &self.relayer_start {
+            let node = &self.relay.chain(*chain_id).unwrap().node;
+            let after = node.balance(relayer).await.unwrap();
+            assert!(
+                after >= *before,
+                "the relayer lost {} wei on chain {chain_id}",
+                *before - after
+            );
+            gains.push((*chain_id, after - *before));
+        }
+        gains
     }
 }
 
@@ -97,6 +126,11 @@ pub async fn start_with(config: Config, dir: tempfile::TempDir) -> Harness {
         )
         .unwrap(),
     );
+    let mut relayer_start = Vec::new();
+    for (chain_id, chain) in &relay.chains {
+        let balance = chain.node.balance(relay.relayer_address()).await.unwrap();
+        relayer_start.push((*chain_id, balance));
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let task = tokio::spawn({
@@ -110,6 +144,7 @@ pub async fn start_with(config: Config, dir: tempfile::TempDir) -> Harness {
         base,
         dir,
         task,
+        relayer_start,
     }
 }
 
