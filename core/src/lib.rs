@@ -5,6 +5,7 @@ pub mod chains;
 pub mod codes;
 pub mod contacts;
 pub mod dapp;
+pub mod error;
 pub mod evm;
 pub mod keys;
 pub mod recovery;

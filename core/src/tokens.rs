@@ -38,6 +38,14 @@ pub enum AmountError {
     UnsupportedDecimals(u8),
 }
 
+crate::classified!(AmountError, |e: &AmountError| match e {
+    AmountError::Empty
+    | AmountError::InvalidCharacter(_)
+    | AmountError::TooManyDecimals { .. }
+    | AmountError::TooLarge
+    | AmountError::UnsupportedDecimals(_) => crate::error::ErrorKind::InvalidInput,
+});
+
 /// Parses a decimal amount such as `"1.5"`, `"0.000001"` or `"1,000.25"` into base units.
 ///
 /// Accepts a `.` or `,` decimal point only when unambiguous: `","` is a decimal point when it is

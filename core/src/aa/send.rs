@@ -170,6 +170,23 @@ pub enum SendError {
     },
 }
 
+crate::classified!(SendError, |e: &SendError| {
+    use crate::error::ErrorKind;
+    match e {
+        SendError::SponsorshipRefused { .. } => ErrorKind::SponsorDeclined,
+        SendError::InsufficientFunds { .. } => ErrorKind::InsufficientFunds,
+        SendError::Rejected { .. } | SendError::Reverted { .. } => ErrorKind::Rejected,
+        SendError::Service { source, .. } => source.kind(),
+        SendError::Timeout { .. } => ErrorKind::Network,
+        SendError::NoCalls | SendError::WrongChain { .. } | SendError::UnsupportedEntryPoint(_) => {
+            ErrorKind::InvalidInput
+        }
+        SendError::InvalidOperation(inner) => inner.kind(),
+        SendError::Sign(inner) => inner.kind(),
+        SendError::HashMismatch { .. } => ErrorKind::Internal,
+    }
+});
+
 /// How to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendOptions {

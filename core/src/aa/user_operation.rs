@@ -147,6 +147,10 @@ pub enum UserOperationError {
     },
 }
 
+crate::classified!(UserOperationError, |e: &UserOperationError| match e {
+    UserOperationError::ValueTooLarge { .. } => crate::error::ErrorKind::InvalidInput,
+});
+
 /// Packs two 128-bit values into one 32-byte word: `high << 128 | low` (values are truncated).
 fn pack_u128s(high: U256, low: U256) -> B256 {
     let mask = (U256::from(1) << 128) - U256::from(1);

@@ -39,6 +39,17 @@ pub enum ChainError {
     BuiltinCannotBeRemoved,
 }
 
+crate::classified!(ChainError, |e: &ChainError| match e {
+    ChainError::InvalidChainId
+    | ChainError::EmptyName
+    | ChainError::InvalidSymbol
+    | ChainError::InvalidDecimals(_)
+    | ChainError::NoRpcUrl
+    | ChainError::InvalidUrl { .. }
+    | ChainError::BuiltinCannotBeRemoved => crate::error::ErrorKind::InvalidInput,
+    ChainError::UnknownChain(_) => crate::error::ErrorKind::NotFound,
+});
+
 /// A chain's native currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NativeCurrency {

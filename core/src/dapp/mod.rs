@@ -51,6 +51,19 @@ pub enum DappError {
     Sign(#[from] SignError),
 }
 
+crate::classified!(DappError, |e: &DappError| {
+    use crate::error::ErrorKind;
+    match e {
+        DappError::EthSignRefused
+        | DappError::UnsupportedMethod(_)
+        | DappError::WrongAccount { .. }
+        | DappError::InvalidParams { .. } => ErrorKind::InvalidInput,
+        DappError::TypedData(inner) => inner.kind(),
+        DappError::Transaction(inner) => inner.kind(),
+        DappError::Sign(inner) => inner.kind(),
+    }
+});
+
 impl DappError {
     /// The EIP-1193 / JSON-RPC error code to return to the dApp.
     pub fn rpc_code(&self) -> i64 {

@@ -31,6 +31,14 @@ pub enum SignatureError {
     RecoveryFailed,
 }
 
+crate::classified!(SignatureError, |e: &SignatureError| match e {
+    SignatureError::WrongLength { .. }
+    | SignatureError::InvalidV { .. }
+    | SignatureError::InvalidScalar
+    | SignatureError::HighS
+    | SignatureError::RecoveryFailed => crate::error::ErrorKind::InvalidInput,
+});
+
 /// Parses a 65-byte `r ‖ s ‖ v` signature; `v` may be 0/1 or 27/28.
 pub fn parse_signature(bytes: &[u8]) -> Result<Signature, SignatureError> {
     let array: &[u8; 65] = bytes

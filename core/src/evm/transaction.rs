@@ -89,6 +89,28 @@ pub enum TxError {
     Sign(#[from] SignError),
 }
 
+crate::classified!(TxError, |e: &TxError| {
+    use crate::error::ErrorKind;
+    match e {
+        TxError::MissingChainId
+        | TxError::MissingNonce
+        | TxError::MissingGas
+        | TxError::MissingFees { .. }
+        | TxError::ConflictingFees
+        | TxError::FieldNotAllowed { .. }
+        | TxError::PriorityFeeTooHigh
+        | TxError::UnsupportedType(_)
+        | TxError::MissingRecipient
+        | TxError::EmptyAuthorizationList
+        | TxError::AnyChainAuthorizationNotAllowed
+        | TxError::ChainMismatch { .. }
+        | TxError::SenderMismatch { .. }
+        | TxError::Decode(_) => ErrorKind::InvalidInput,
+        TxError::Signature(inner) => inner.kind(),
+        TxError::Sign(inner) => inner.kind(),
+    }
+});
+
 /// The EIP-2718 transaction types this wallet signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TxType {

@@ -33,6 +33,16 @@ pub enum TypedDataError {
     Sign(#[from] SignError),
 }
 
+crate::classified!(TypedDataError, |e: &TypedDataError| {
+    use crate::error::ErrorKind;
+    match e {
+        TypedDataError::InvalidJson(_)
+        | TypedDataError::Encoding(_)
+        | TypedDataError::ChainMismatch { .. } => ErrorKind::InvalidInput,
+        TypedDataError::Sign(inner) => inner.kind(),
+    }
+});
+
 /// An `eth_signTypedData_v4` document: types, primary type, domain and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TypedData {

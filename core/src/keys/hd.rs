@@ -51,6 +51,15 @@ pub enum PathError {
     },
 }
 
+crate::classified!(PathError, |e: &PathError| match e {
+    PathError::Empty
+    | PathError::MissingRoot
+    | PathError::EmptySegment { .. }
+    | PathError::InvalidIndex { .. }
+    | PathError::IndexTooLarge { .. }
+    | PathError::TooDeep { .. } => crate::error::ErrorKind::InvalidInput,
+});
+
 /// Errors from deriving keys.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HdError {
@@ -61,6 +70,14 @@ pub enum HdError {
     #[error("key derivation produced an invalid key at this path; use the next index")]
     InvalidDerivedKey,
 }
+
+crate::classified!(HdError, |e: &HdError| {
+    use crate::error::ErrorKind;
+    match e {
+        HdError::Path(inner) => inner.kind(),
+        HdError::InvalidDerivedKey => ErrorKind::Internal,
+    }
+});
 
 /// A BIP-32 derivation path such as `m/44'/60'/0'/0/0`.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]

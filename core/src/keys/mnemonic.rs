@@ -51,6 +51,24 @@ pub enum MnemonicError {
     RandomSource,
 }
 
+crate::classified!(
+    MnemonicError,
+    |e: &MnemonicError| match e {
+        MnemonicError::WrongWordCount { .. }
+        | MnemonicError::NoKnownWords
+        | MnemonicError::UnknownWords { .. }
+        | MnemonicError::InvalidChecksum { .. }
+        | MnemonicError::InvalidEntropyLength { .. } => crate::error::ErrorKind::InvalidPhrase,
+        MnemonicError::RandomSource => crate::error::ErrorKind::Internal,
+    },
+    |e: &MnemonicError| match e {
+        MnemonicError::UnknownWords { words, .. } => {
+            words.iter().map(|w| w.position as u32).collect()
+        }
+        _ => Vec::new(),
+    }
+);
+
 /// A word of an imported phrase that is not in the word list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnknownWord {

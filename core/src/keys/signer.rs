@@ -28,6 +28,13 @@ pub enum KeyError {
     RandomSource,
 }
 
+crate::classified!(KeyError, |e: &KeyError| match e {
+    KeyError::InvalidHex | KeyError::WrongLength { .. } | KeyError::OutOfRange => {
+        crate::error::ErrorKind::InvalidInput
+    }
+    KeyError::RandomSource => crate::error::ErrorKind::Internal,
+});
+
 /// Why a signature could not be produced.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignError {
@@ -39,6 +46,12 @@ pub enum SignError {
     #[error("the signing device failed: {0}")]
     Device(String),
 }
+
+crate::classified!(SignError, |e: &SignError| match e {
+    SignError::UnrepresentableRecoveryId | SignError::Device(_) => {
+        crate::error::ErrorKind::Internal
+    }
+});
 
 /// Anything that can sign a 32-byte digest for one Ethereum address.
 ///

@@ -194,6 +194,7 @@ impl SignedConfig {
     }
 
     /// Reads what `latestConfig()` returned; `None` for version 0 (no settings signed yet).
+    #[cfg(feature = "net")]
     pub(crate) fn from_abi(config: AccountConfig, signature: Bytes) -> Option<Self> {
         let version = u64::try_from(config.version).ok().filter(|v| *v > 0)?;
         Some(Self {

@@ -211,6 +211,39 @@ pub enum RecoveryError {
     },
 }
 
+crate::classified!(RecoveryError, |e: &RecoveryError| {
+    use crate::error::ErrorKind;
+    match e {
+        RecoveryError::InvalidGuardian { .. }
+        | RecoveryError::TooManyGuardians { .. }
+        | RecoveryError::InvalidThreshold { .. }
+        | RecoveryError::InvalidSecurityDelay { .. }
+        | RecoveryError::InvalidPayload(_)
+        | RecoveryError::WrongPayload { .. } => ErrorKind::InvalidInput,
+        RecoveryError::UnknownAccount { .. } | RecoveryError::UnknownChain { .. } => {
+            ErrorKind::NotFound
+        }
+        RecoveryError::NoGuardians { .. }
+        | RecoveryError::WrongAccount { .. }
+        | RecoveryError::WrongNewOwner { .. }
+        | RecoveryError::ChainNotRequested { .. }
+        | RecoveryError::NotThisRequest { .. }
+        | RecoveryError::Expired { .. }
+        | RecoveryError::StaleApproval { .. }
+        | RecoveryError::NotAGuardian { .. }
+        | RecoveryError::DuplicateApproval { .. }
+        | RecoveryError::BadSignature { .. }
+        | RecoveryError::BelowThreshold { .. }
+        | RecoveryError::NothingPending { .. } => ErrorKind::Recovery,
+        RecoveryError::Sign(_) => ErrorKind::Internal,
+        #[cfg(feature = "net")]
+        RecoveryError::Rpc(inner) => inner.kind(),
+        #[cfg(feature = "net")]
+        RecoveryError::Send(inner) => inner.kind(),
+        RecoveryError::UnexpectedAnswer { .. } => ErrorKind::Network,
+    }
+});
+
 /// `YYYY-MM-DD HH:MM UTC` for a Unix time (for messages; UIs format in the user's zone).
 pub fn format_utc(unix: u64) -> String {
     let days = (unix / 86_400) as i64;

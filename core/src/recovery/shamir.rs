@@ -162,6 +162,27 @@ pub enum Slip39Error {
     RandomSource,
 }
 
+crate::classified!(Slip39Error, |e: &Slip39Error| match e {
+    Slip39Error::InvalidSecretLength { .. }
+    | Slip39Error::InvalidLayout(_)
+    | Slip39Error::InvalidIterationExponent(_)
+    | Slip39Error::InvalidPassphrase => crate::error::ErrorKind::InvalidInput,
+    Slip39Error::Empty
+    | Slip39Error::InvalidLength { .. }
+    | Slip39Error::UnknownWord { .. }
+    | Slip39Error::InvalidChecksum { .. }
+    | Slip39Error::InvalidPadding { .. }
+    | Slip39Error::InvalidGroupThreshold { .. }
+    | Slip39Error::MismatchedShares { .. }
+    | Slip39Error::MismatchedMemberThreshold { .. }
+    | Slip39Error::DuplicateMember { .. }
+    | Slip39Error::InsufficientGroups { .. }
+    | Slip39Error::InsufficientShares { .. }
+    | Slip39Error::InvalidDigest
+    | Slip39Error::NotAMnemonic { .. } => crate::error::ErrorKind::InvalidShares,
+    Slip39Error::RandomSource => crate::error::ErrorKind::Internal,
+});
+
 /// One group of a layout: `threshold` of its `count` shares are needed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GroupSpec {

@@ -59,6 +59,14 @@ pub enum RpcError {
     InvalidUrl(String),
 }
 
+crate::classified!(RpcError, |e: &RpcError| match e {
+    RpcError::Unreachable { .. }
+    | RpcError::Http { .. }
+    | RpcError::Server { .. }
+    | RpcError::InvalidResponse { .. } => crate::error::ErrorKind::Network,
+    RpcError::InvalidUrl(_) => crate::error::ErrorKind::InvalidInput,
+});
+
 impl RpcError {
     /// Whether trying again later may succeed (network trouble, rate limits, server overload).
     pub fn is_transient(&self) -> bool {

@@ -20,6 +20,12 @@ pub enum SecureStoreError {
     Failed(String),
 }
 
+crate::classified!(SecureStoreError, |e: &SecureStoreError| match e {
+    SecureStoreError::Unavailable(_) | SecureStoreError::Failed(_) => {
+        crate::error::ErrorKind::SecureStore
+    }
+});
+
 /// A place outside the vault file that keeps a small secret per vault (the OS keyring, a phone's
 /// Keychain/Keystore through the mobile bindings, or memory in tests).
 pub trait SecureStore: Send + Sync {
