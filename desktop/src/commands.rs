@@ -288,7 +288,7 @@ pub async fn send(
 /// Past operations of an account.
 #[tauri::command]
 #[specta::specta]
-pub fn activity(app: AppState<'_>, account: String) -> UiResult<Vec<ActivityView>> {
+pub fn activity(app: AppState<'_>, account: String) -> UiResult<Vec<ActivityEntry>> {
     app.touch();
     app.activity(&account)
 }
@@ -331,7 +331,7 @@ pub fn create_invitation(
     app: AppState<'_>,
     account: String,
     owner_name: String,
-    kind: GuardianKindView,
+    kind: GuardianKind,
 ) -> UiResult<String> {
     app.touch();
     app.create_invitation(&account, &owner_name, kind)

@@ -23,7 +23,7 @@ pub struct AppStatus {
 
 /// Languages of the interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type, Default)]
-pub enum Language {
+pub enum AppLanguage {
     /// English.
     #[default]
     #[serde(rename = "en")]
@@ -41,7 +41,7 @@ pub enum Language {
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     /// Interface language.
-    pub language: Language,
+    pub language: AppLanguage,
     /// Minutes without use before the wallet locks itself (0: never).
     pub lock_minutes: u32,
     /// Tokens shown on the home screen.
@@ -51,7 +51,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            language: Language::En,
+            language: AppLanguage::En,
             lock_minutes: 5,
             tokens: Vec::new(),
         }
@@ -328,10 +328,22 @@ pub struct Receipt {
     pub explorer_url: Option<String>,
 }
 
+/// Where a past operation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ActivityStatus {
+    /// Sent, not yet included.
+    Pending,
+    /// Included and executed.
+    Confirmed,
+    /// Included but failed, or dropped.
+    Failed,
+}
+
 /// One past operation.
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
-pub struct ActivityView {
+pub struct ActivityEntry {
     /// Id (UserOperation hash).
     pub id: String,
     /// Chain.
@@ -340,8 +352,8 @@ pub struct ActivityView {
     pub chain_name: String,
     /// Description in English (when not a transfer).
     pub description: String,
-    /// "pending", "confirmed" or "failed".
-    pub status: String,
+    /// Where it stands.
+    pub status: ActivityStatus,
     /// For a transfer: recipient.
     pub to: Option<String>,
     /// For a transfer: amount.
@@ -365,7 +377,7 @@ pub struct ActivityView {
 /// Kinds of guardian.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
-pub enum GuardianKindView {
+pub enum GuardianKind {
     /// A person (their Harbor app).
     Person,
     /// Another device of the user.
@@ -385,7 +397,7 @@ pub struct GuardianView {
     /// Name.
     pub name: String,
     /// Kind.
-    pub kind: GuardianKindView,
+    pub kind: GuardianKind,
 }
 
 /// The guardian set of an account on one chain.

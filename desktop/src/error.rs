@@ -1,13 +1,13 @@
 //! The one error the UI receives: a kind it turns into a sentence with a next step in the user's
 //! language, and the engine's own message as detail. Never a secret.
+//!
+//! The kind is the core's [`harbor_core::error::ErrorKind`], copied mechanically: the desktop
+//! decides nothing about what an error means.
 
-use harbor_core::aa::SendError;
-use harbor_core::recovery::RecoveryError;
-use harbor_core::rpc::RpcError;
-use harbor_core::vault::{SecureStoreError, VaultError};
+use harbor_core::error::{Classified, ErrorKind as CoreKind};
 use serde::Serialize;
 
-/// What went wrong, as the UI branches on it.
+/// What went wrong, as the UI branches on it (the core's `ErrorKind`, for TypeScript).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub enum ErrorKind {
@@ -23,6 +23,8 @@ pub enum ErrorKind {
     InvalidShares,
     /// Something typed is not valid (address, amount, name …).
     InvalidInput,
+    /// What was asked for does not exist (a wallet, an account, a recovery, a network).
+    NotFound,
     /// Not enough coins or tokens for this.
     InsufficientFunds,
     /// A node, bundler or paymaster could not be reached or answered badly.
@@ -34,11 +36,33 @@ pub enum ErrorKind {
     /// A recovery step is not possible now.
     Recovery,
     /// The system keyring cannot be used.
-    Keyring,
+    SecureStore,
     /// The wallet file cannot be read or written.
     Storage,
     /// A bug in Harbor.
     Internal,
+}
+
+impl From<CoreKind> for ErrorKind {
+    fn from(kind: CoreKind) -> Self {
+        match kind {
+            CoreKind::NoWallet => Self::NoWallet,
+            CoreKind::WrongPassword => Self::WrongPassword,
+            CoreKind::Locked => Self::Locked,
+            CoreKind::InvalidPhrase => Self::InvalidPhrase,
+            CoreKind::InvalidShares => Self::InvalidShares,
+            CoreKind::InvalidInput => Self::InvalidInput,
+            CoreKind::NotFound => Self::NotFound,
+            CoreKind::InsufficientFunds => Self::InsufficientFunds,
+            CoreKind::Network => Self::Network,
+            CoreKind::SponsorDeclined => Self::SponsorDeclined,
+            CoreKind::Rejected => Self::Rejected,
+            CoreKind::Recovery => Self::Recovery,
+            CoreKind::SecureStore => Self::SecureStore,
+            CoreKind::Storage => Self::Storage,
+            CoreKind::Internal => Self::Internal,
+        }
+    }
 }
 
 /// An error shown to the user.
@@ -76,141 +100,52 @@ impl UiError {
     pub fn internal(message: impl ToString) -> Self {
         Self::new(ErrorKind::Internal, message)
     }
-}
 
-impl From<VaultError> for UiError {
-    fn from(e: VaultError) -> Self {
-        let kind = match &e {
-            VaultError::WrongPassword => ErrorKind::WrongPassword,
-            VaultError::Locked => ErrorKind::Locked,
-            VaultError::NotFound(_) => ErrorKind::NoWallet,
-            VaultError::Mnemonic(m) => return m.clone().into(),
-            VaultError::Shares(_)
-            | VaultError::PassphraseNotInShares
-            | VaultError::SharesGiveAnotherWallet { .. } => ErrorKind::InvalidShares,
-            VaultError::SecureStore(_)
-            | VaultError::KeyringNotEnabled
-            | VaultError::KeyringKeyMissing => ErrorKind::Keyring,
-            VaultError::NotAVault
-            | VaultError::Corrupted(_)
-            | VaultError::TooNew { .. }
-            | VaultError::InUse
-            | VaultError::Storage(_) => ErrorKind::Storage,
-            VaultError::AlreadyExists(_)
-            | VaultError::PasswordTooShort { .. }
-            | VaultError::WeakKdfParams
-            | VaultError::InvalidKdfParams
-            | VaultError::InvalidName
-            | VaultError::WalletNotFound(_)
-            | VaultError::AccountNotFound { .. }
-            | VaultError::AlreadyImported { .. }
-            | VaultError::NotAMnemonicWallet
-            | VaultError::Chain(_)
-            | VaultError::Hd(_) => ErrorKind::InvalidInput,
-            _ => ErrorKind::Internal,
-        };
-        Self::new(kind, e)
-    }
-}
-
-impl From<harbor_core::keys::MnemonicError> for UiError {
-    fn from(e: harbor_core::keys::MnemonicError) -> Self {
-        let word_positions = match &e {
-            harbor_core::keys::MnemonicError::UnknownWords { words, .. } => {
-                words.iter().map(|w| w.position as u32).collect()
-            }
-            _ => Vec::new(),
-        };
+    /// The UI's error for a classified core error.
+    pub fn classified(e: &dyn Classified) -> Self {
         Self {
-            kind: ErrorKind::InvalidPhrase,
+            kind: e.kind().into(),
             message: e.to_string(),
-            word_positions,
+            word_positions: e.word_positions(),
         }
     }
 }
 
-impl From<harbor_core::recovery::shamir::Slip39Error> for UiError {
-    fn from(e: harbor_core::recovery::shamir::Slip39Error) -> Self {
-        Self::new(ErrorKind::InvalidShares, e)
-    }
-}
-
-impl From<SecureStoreError> for UiError {
-    fn from(e: SecureStoreError) -> Self {
-        Self::new(ErrorKind::Keyring, e)
-    }
-}
-
-impl From<RpcError> for UiError {
-    fn from(e: RpcError) -> Self {
-        Self::new(ErrorKind::Network, e)
-    }
-}
-
-impl From<SendError> for UiError {
-    fn from(e: SendError) -> Self {
-        let kind = match &e {
-            SendError::SponsorshipRefused { .. } => ErrorKind::SponsorDeclined,
-            SendError::InsufficientFunds { .. } => ErrorKind::InsufficientFunds,
-            SendError::Rejected { .. } | SendError::Reverted { .. } => ErrorKind::Rejected,
-            SendError::Service { .. } | SendError::Timeout { .. } => ErrorKind::Network,
-            SendError::NoCalls
-            | SendError::WrongChain { .. }
-            | SendError::UnsupportedEntryPoint(_)
-            | SendError::InvalidOperation(_) => ErrorKind::InvalidInput,
-            _ => ErrorKind::Internal,
-        };
-        Self::new(kind, e)
-    }
-}
-
-impl From<RecoveryError> for UiError {
-    fn from(e: RecoveryError) -> Self {
-        match e {
-            RecoveryError::Send(s) => s.into(),
-            RecoveryError::Rpc(r) => r.into(),
-            RecoveryError::InvalidPayload(_)
-            | RecoveryError::WrongPayload { .. }
-            | RecoveryError::InvalidGuardian { .. }
-            | RecoveryError::TooManyGuardians { .. }
-            | RecoveryError::InvalidThreshold { .. }
-            | RecoveryError::UnknownChain { .. } => Self::input(e),
-            _ => Self::new(ErrorKind::Recovery, e),
+/// `From` each core error, through its own classification.
+macro_rules! from_classified {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for UiError {
+            fn from(e: $error) -> Self {
+                Self::classified(&e)
+            }
         }
-    }
+    )*};
 }
 
-impl From<harbor_core::chains::ChainError> for UiError {
-    fn from(e: harbor_core::chains::ChainError) -> Self {
-        Self::input(e)
-    }
-}
-
-impl From<harbor_core::keys::KeyError> for UiError {
-    fn from(e: harbor_core::keys::KeyError) -> Self {
-        Self::input(e)
-    }
-}
-
-impl From<harbor_core::tokens::AmountError> for UiError {
-    fn from(e: harbor_core::tokens::AmountError) -> Self {
-        Self::input(e)
-    }
-}
+from_classified!(
+    harbor_core::wallet::WalletError,
+    harbor_core::vault::VaultError,
+    harbor_core::vault::SecureStoreError,
+    harbor_core::keys::MnemonicError,
+    harbor_core::keys::KeyError,
+    harbor_core::recovery::shamir::Slip39Error,
+    harbor_core::recovery::RecoveryError,
+    harbor_core::rpc::RpcError,
+    harbor_core::aa::SendError,
+    harbor_core::chains::ChainError,
+    harbor_core::tokens::AmountError,
+);
 
 /// Parses an address typed or pasted by the user.
 pub fn parse_address(text: &str) -> UiResult<alloy_primitives::Address> {
-    let t = text.trim();
-    t.parse().map_err(|_| {
-        UiError::input(format!(
-            "\u{201c}{t}\u{201d} is not an address (0x followed by 40 hex characters)"
-        ))
-    })
+    Ok(harbor_core::wallet::parse_address(text)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use harbor_core::vault::VaultError;
 
     #[test]
     fn vault_errors_map_to_what_the_user_can_do() {

@@ -3,8 +3,10 @@
 
 pub mod app;
 pub mod commands;
+pub mod config;
 pub mod dto;
 pub mod error;
+mod views;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -77,29 +79,13 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// The data folder: `HARBOR_DATA_DIR`, else the platform's app data folder.
-fn data_dir(app: &tauri::App) -> PathBuf {
-    std::env::var_os("HARBOR_DATA_DIR")
-        .map(PathBuf::from)
+/// The data folder: the configured one, else the platform's app data folder.
+fn data_dir(app: &tauri::App, config: &config::DesktopConfig) -> PathBuf {
+    config
+        .data_dir
+        .clone()
         .or_else(|| app.path().app_data_dir().ok())
         .unwrap_or_else(|| PathBuf::from("harbor-data"))
-}
-
-/// Networks to add at start (`HARBOR_DEV_CHAINS`: a JSON file written by `cargo xtask desktop`).
-fn presets() -> Vec<app::PresetChain> {
-    let Some(path) = std::env::var_os("HARBOR_DEV_CHAINS") else {
-        return Vec::new();
-    };
-    match std::fs::read_to_string(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|s| serde_json::from_str(&s).map_err(|e| e.to_string()))
-    {
-        Ok(p) => p,
-        Err(error) => {
-            tracing::error!(%error, "HARBOR_DEV_CHAINS is unusable");
-            Vec::new()
-        }
-    }
 }
 
 /// Starts the desktop app.
@@ -110,24 +96,24 @@ pub fn run() -> Result<(), String> {
         )
         .try_init();
     harbor_core::rpc::install_tls_provider();
+    let config = config::DesktopConfig::from_env()?;
     let builder = specta_builder();
     tauri::Builder::default()
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            let dir = data_dir(app);
-            let keyring: Box<dyn harbor_core::vault::SecureStore> =
-                if std::env::var_os("HARBOR_NO_KEYRING").is_some() {
-                    Box::new(harbor_core::vault::MemoryStore::default())
-                } else {
-                    Box::new(harbor_core::vault::OsKeyring::new("org.harbor.wallet"))
-                };
-            let kdf = if std::env::var_os("HARBOR_LIGHT_KDF").is_some() {
-                harbor_core::vault::KdfParams::LIGHT
+            let dir = data_dir(app, &config);
+            let keyring: Box<dyn harbor_core::vault::SecureStore> = if config.no_keyring {
+                Box::new(harbor_core::vault::MemoryStore::default())
             } else {
-                harbor_core::vault::KdfParams::default()
+                Box::new(harbor_core::vault::OsKeyring::new("org.harbor.wallet"))
             };
-            let state = Arc::new(app::App::new(&dir, presets(), keyring, kdf)?);
+            let state = Arc::new(app::App::new(
+                &dir,
+                config.presets.clone(),
+                keyring,
+                config.kdf(),
+            )?);
             app.manage(Arc::clone(&state));
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {

@@ -1,102 +1,167 @@
-//! The one error type apps see: variants a UI can branch on, each with a message for people.
+//! The one error type apps see: one variant per [`harbor_core::error::ErrorKind`], each with a
+//! message for people. The variant is copied mechanically from the core's classification, so
+//! an app and the desktop always say the same thing about the same failure.
 
-use harbor_core::aa::SendError;
-use harbor_core::keys::MnemonicError;
-use harbor_core::recovery::RecoveryError;
-use harbor_core::recovery::shamir::Slip39Error;
-use harbor_core::rpc::RpcError;
-use harbor_core::vault::{SecureStoreError, VaultError};
+use harbor_core::error::{Classified, ErrorKind};
 
-/// Why a Harbor call failed. Messages are sentences for the user and never contain secrets.
+/// Why a call failed; apps branch on the variant and may show the message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum HarborError {
-    /// The password is wrong.
+    /// There is no wallet (vault file) yet.
+    #[error("{message}")]
+    NoWallet {
+        /// What happened, in English.
+        message: String,
+    },
+    /// The password does not unlock the vault.
     #[error("{message}")]
     WrongPassword {
-        /// What to tell the user.
+        /// What happened, in English.
         message: String,
     },
-    /// The vault is locked: unlock it first.
+    /// The vault is locked; unlock it first.
     #[error("{message}")]
     Locked {
-        /// What to tell the user.
+        /// What happened, in English.
         message: String,
     },
-    /// A recovery phrase is not valid (word count, unknown words with their positions, checksum).
+    /// A recovery phrase with unknown words or a bad checksum.
     #[error("{message}")]
-    InvalidMnemonic {
-        /// What to tell the user.
+    InvalidPhrase {
+        /// What happened, in English (never the words).
         message: String,
-        /// Positions (from 1) of words not in the word list.
+        /// 1-based positions of the words not in the word list.
         unknown_word_positions: Vec<u32>,
     },
-    /// Paper shares (SLIP-39) do not combine.
+    /// Paper shares that do not fit together (or give another wallet).
     #[error("{message}")]
     InvalidShares {
-        /// What to tell the user.
+        /// What happened, in English.
         message: String,
     },
-    /// Any other input the user can fix (an address, an amount, a name, a link, a network).
+    /// Something the user typed or pasted is not valid.
     #[error("{message}")]
     InvalidInput {
-        /// What to tell the user.
+        /// What happened, in English.
         message: String,
     },
-    /// A node, bundler or paymaster could not be reached or failed; retrying may help.
+    /// What was asked for does not exist (a wallet, an account, a recovery, a network).
+    #[error("{message}")]
+    NotFound {
+        /// What happened, in English.
+        message: String,
+    },
+    /// Not enough coins or tokens.
+    #[error("{message}")]
+    InsufficientFunds {
+        /// What happened, in English.
+        message: String,
+    },
+    /// A node, bundler or paymaster could not be reached or answered badly.
     #[error("{message}")]
     Network {
-        /// What to tell the user.
+        /// What happened, in English.
         message: String,
     },
-    /// The sponsor declined to pay for this operation (its policy); the account can pay itself.
+    /// The sponsor declined to pay the gas.
     #[error("{message}")]
-    PolicyRejected {
-        /// What to tell the user.
+    SponsorDeclined {
+        /// What happened, in English.
         message: String,
     },
-    /// The operation was refused or reverted on chain, with the chain's reason in words.
+    /// The chain or the account refused the operation.
     #[error("{message}")]
     Rejected {
-        /// What to tell the user.
+        /// What happened, in English.
         message: String,
     },
-    /// A recovery step is not possible now (below threshold, expired, not a guardian, …).
+    /// A recovery step is not possible now.
     #[error("{message}")]
     Recovery {
-        /// What to tell the user.
+        /// What happened, in English.
         message: String,
     },
-    /// The app's secure store (Keychain / Keystore) failed or is unavailable.
+    /// The platform's secure store (Keychain, Keystore) cannot be used.
     #[error("{message}")]
     SecureStore {
-        /// What to tell the user.
+        /// What happened, in English.
         message: String,
     },
-    /// The vault file is damaged, from a newer app, or in use by another process.
+    /// The vault file cannot be read or written.
     #[error("{message}")]
     Storage {
-        /// What to tell the user.
+        /// What happened, in English.
         message: String,
     },
-    /// A bug or an unexpected state: not the user's fault.
+    /// A bug in Harbor.
     #[error("{message}")]
     Internal {
-        /// What to report.
+        /// What happened, in English.
         message: String,
     },
 }
 
 impl HarborError {
-    /// Whether the user can fix it by changing what they entered.
+    /// Whether the user can fix it by typing something else.
     pub fn is_user_fixable(&self) -> bool {
         matches!(
             self,
             Self::WrongPassword { .. }
-                | Self::InvalidMnemonic { .. }
+                | Self::InvalidPhrase { .. }
                 | Self::InvalidShares { .. }
                 | Self::InvalidInput { .. }
                 | Self::Locked { .. }
         )
+    }
+
+    /// The error for `kind` with `message` (and, for a phrase, unknown word positions).
+    pub fn of_kind(kind: ErrorKind, message: String, positions: Vec<u32>) -> Self {
+        match kind {
+            ErrorKind::NoWallet => Self::NoWallet { message },
+            ErrorKind::WrongPassword => Self::WrongPassword { message },
+            ErrorKind::Locked => Self::Locked { message },
+            ErrorKind::InvalidPhrase => Self::InvalidPhrase {
+                message,
+                unknown_word_positions: positions,
+            },
+            ErrorKind::InvalidShares => Self::InvalidShares { message },
+            ErrorKind::InvalidInput => Self::InvalidInput { message },
+            ErrorKind::NotFound => Self::NotFound { message },
+            ErrorKind::InsufficientFunds => Self::InsufficientFunds { message },
+            ErrorKind::Network => Self::Network { message },
+            ErrorKind::SponsorDeclined => Self::SponsorDeclined { message },
+            ErrorKind::Rejected => Self::Rejected { message },
+            ErrorKind::Recovery => Self::Recovery { message },
+            ErrorKind::SecureStore => Self::SecureStore { message },
+            ErrorKind::Storage => Self::Storage { message },
+            ErrorKind::Internal => Self::Internal { message },
+        }
+    }
+
+    /// The error's kind (the core's classification it was made from).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NoWallet { .. } => ErrorKind::NoWallet,
+            Self::WrongPassword { .. } => ErrorKind::WrongPassword,
+            Self::Locked { .. } => ErrorKind::Locked,
+            Self::InvalidPhrase { .. } => ErrorKind::InvalidPhrase,
+            Self::InvalidShares { .. } => ErrorKind::InvalidShares,
+            Self::InvalidInput { .. } => ErrorKind::InvalidInput,
+            Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::InsufficientFunds { .. } => ErrorKind::InsufficientFunds,
+            Self::Network { .. } => ErrorKind::Network,
+            Self::SponsorDeclined { .. } => ErrorKind::SponsorDeclined,
+            Self::Rejected { .. } => ErrorKind::Rejected,
+            Self::Recovery { .. } => ErrorKind::Recovery,
+            Self::SecureStore { .. } => ErrorKind::SecureStore,
+            Self::Storage { .. } => ErrorKind::Storage,
+            Self::Internal { .. } => ErrorKind::Internal,
+        }
+    }
+
+    /// The app's error for a classified core error.
+    pub fn classified(e: &dyn Classified) -> Self {
+        Self::of_kind(e.kind(), e.to_string(), e.word_positions())
     }
 
     pub(crate) fn input(message: impl ToString) -> Self {
@@ -112,161 +177,38 @@ impl HarborError {
     }
 }
 
-impl From<MnemonicError> for HarborError {
-    fn from(e: MnemonicError) -> Self {
-        let unknown_word_positions = match &e {
-            MnemonicError::UnknownWords { words, .. } => {
-                words.iter().map(|w| w.position as u32).collect()
+/// `From` each core error, through its own classification.
+macro_rules! from_classified {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for HarborError {
+            fn from(e: $error) -> Self {
+                Self::classified(&e)
             }
-            _ => Vec::new(),
-        };
-        Self::InvalidMnemonic {
-            message: e.to_string(),
-            unknown_word_positions,
         }
-    }
+    )*};
 }
 
-impl From<Slip39Error> for HarborError {
-    fn from(e: Slip39Error) -> Self {
-        match e {
-            Slip39Error::RandomSource => Self::internal(e),
-            _ => Self::InvalidShares {
-                message: e.to_string(),
-            },
-        }
-    }
-}
-
-impl From<SecureStoreError> for HarborError {
-    fn from(e: SecureStoreError) -> Self {
-        Self::SecureStore {
-            message: e.to_string(),
-        }
-    }
-}
-
-impl From<VaultError> for HarborError {
-    fn from(e: VaultError) -> Self {
-        let message = e.to_string();
-        match e {
-            VaultError::WrongPassword => Self::WrongPassword { message },
-            VaultError::Locked => Self::Locked { message },
-            VaultError::Mnemonic(m) => m.into(),
-            VaultError::Shares(s) => s.into(),
-            VaultError::SharesGiveAnotherWallet { .. } => Self::InvalidShares { message },
-            VaultError::SecureStore(s) => s.into(),
-            VaultError::KeyringNotEnabled | VaultError::KeyringKeyMissing => {
-                Self::SecureStore { message }
-            }
-            VaultError::NotFound(_)
-            | VaultError::AlreadyExists(_)
-            | VaultError::PasswordTooShort { .. }
-            | VaultError::WeakKdfParams
-            | VaultError::InvalidKdfParams
-            | VaultError::InvalidName
-            | VaultError::WalletNotFound(_)
-            | VaultError::AccountNotFound { .. }
-            | VaultError::AlreadyImported { .. }
-            | VaultError::NotAMnemonicWallet
-            | VaultError::PassphraseNotInShares
-            | VaultError::Chain(_)
-            | VaultError::Hd(_) => Self::InvalidInput { message },
-            VaultError::NotAVault
-            | VaultError::Corrupted(_)
-            | VaultError::TooNew { .. }
-            | VaultError::InUse
-            | VaultError::Storage(_) => Self::Storage { message },
-            _ => Self::Internal { message },
-        }
-    }
-}
-
-impl From<RpcError> for HarborError {
-    fn from(e: RpcError) -> Self {
-        Self::Network {
-            message: e.to_string(),
-        }
-    }
-}
-
-impl From<SendError> for HarborError {
-    fn from(e: SendError) -> Self {
-        let message = e.to_string();
-        match e {
-            SendError::SponsorshipRefused { .. } => Self::PolicyRejected { message },
-            SendError::Rejected { .. } | SendError::Reverted { .. } => Self::Rejected { message },
-            SendError::Service { .. } | SendError::Timeout { .. } => Self::Network { message },
-            SendError::NoCalls
-            | SendError::WrongChain { .. }
-            | SendError::UnsupportedEntryPoint(_)
-            | SendError::InsufficientFunds { .. }
-            | SendError::InvalidOperation(_) => Self::InvalidInput { message },
-            _ => Self::Internal { message },
-        }
-    }
-}
-
-impl From<RecoveryError> for HarborError {
-    fn from(e: RecoveryError) -> Self {
-        match e {
-            RecoveryError::Send(s) => s.into(),
-            RecoveryError::Rpc(r) => r.into(),
-            RecoveryError::InvalidPayload(_)
-            | RecoveryError::WrongPayload { .. }
-            | RecoveryError::InvalidGuardian { .. }
-            | RecoveryError::TooManyGuardians { .. }
-            | RecoveryError::InvalidThreshold { .. }
-            | RecoveryError::UnknownChain { .. } => Self::input(e),
-            _ => Self::Recovery {
-                message: e.to_string(),
-            },
-        }
-    }
-}
-
-impl From<harbor_core::chains::ChainError> for HarborError {
-    fn from(e: harbor_core::chains::ChainError) -> Self {
-        Self::input(e)
-    }
-}
-
-impl From<harbor_core::keys::SignError> for HarborError {
-    fn from(e: harbor_core::keys::SignError) -> Self {
-        Self::internal(e)
-    }
-}
-
-impl From<harbor_core::keys::KeyError> for HarborError {
-    fn from(e: harbor_core::keys::KeyError) -> Self {
-        Self::input(e)
-    }
-}
-
-impl From<harbor_core::tokens::AmountError> for HarborError {
-    fn from(e: harbor_core::tokens::AmountError) -> Self {
-        Self::input(e)
-    }
-}
-
-impl From<harbor_core::evm::TxError> for HarborError {
-    fn from(e: harbor_core::evm::TxError) -> Self {
-        Self::input(e)
-    }
-}
-
-impl From<harbor_core::evm::TypedDataError> for HarborError {
-    fn from(e: harbor_core::evm::TypedDataError) -> Self {
-        Self::input(e)
-    }
-}
+from_classified!(
+    harbor_core::wallet::WalletError,
+    harbor_core::vault::VaultError,
+    harbor_core::vault::SecureStoreError,
+    harbor_core::keys::MnemonicError,
+    harbor_core::keys::KeyError,
+    harbor_core::keys::SignError,
+    harbor_core::recovery::shamir::Slip39Error,
+    harbor_core::recovery::RecoveryError,
+    harbor_core::rpc::RpcError,
+    harbor_core::aa::SendError,
+    harbor_core::chains::ChainError,
+    harbor_core::tokens::AmountError,
+    harbor_core::evm::TxError,
+    harbor_core::evm::TypedDataError,
+);
 
 /// Result of every exported call.
 pub type Result<T, E = HarborError> = std::result::Result<T, E>;
 
 /// Parses an address typed or pasted by the user.
 pub(crate) fn parse_address(text: &str) -> Result<alloy_primitives::Address> {
-    text.trim().parse().map_err(|_| {
-        HarborError::input(format!("\u{201c}{}\u{201d} is not an address", text.trim()))
-    })
+    Ok(harbor_core::wallet::parse_address(text)?)
 }

@@ -1,7 +1,9 @@
 //! Recovery phrases, paper shares, amounts and addresses: pure functions, no vault or network.
 
 use harbor_core::aa::HarborAccount;
-use harbor_core::keys::{Language, Mnemonic, WordCount};
+use std::sync::Arc;
+
+use harbor_core::keys::{Language as CoreLanguage, Mnemonic, WordCount};
 use harbor_core::recovery::shamir::{self, GroupSpec, SplitOptions};
 use harbor_core::tokens;
 
@@ -9,7 +11,7 @@ use crate::error::{HarborError, Result, parse_address};
 
 /// A BIP-39 word list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum MnemonicLanguage {
+pub enum Language {
     /// English.
     English,
     /// Chinese, simplified characters.
@@ -32,34 +34,34 @@ pub enum MnemonicLanguage {
     Portuguese,
 }
 
-impl MnemonicLanguage {
-    pub(crate) fn to_core(self) -> Language {
+impl Language {
+    pub(crate) fn to_core(self) -> CoreLanguage {
         match self {
-            Self::English => Language::English,
-            Self::ChineseSimplified => Language::ChineseSimplified,
-            Self::ChineseTraditional => Language::ChineseTraditional,
-            Self::Japanese => Language::Japanese,
-            Self::Korean => Language::Korean,
-            Self::Spanish => Language::Spanish,
-            Self::French => Language::French,
-            Self::Italian => Language::Italian,
-            Self::Czech => Language::Czech,
-            Self::Portuguese => Language::Portuguese,
+            Self::English => CoreLanguage::English,
+            Self::ChineseSimplified => CoreLanguage::ChineseSimplified,
+            Self::ChineseTraditional => CoreLanguage::ChineseTraditional,
+            Self::Japanese => CoreLanguage::Japanese,
+            Self::Korean => CoreLanguage::Korean,
+            Self::Spanish => CoreLanguage::Spanish,
+            Self::French => CoreLanguage::French,
+            Self::Italian => CoreLanguage::Italian,
+            Self::Czech => CoreLanguage::Czech,
+            Self::Portuguese => CoreLanguage::Portuguese,
         }
     }
 
-    pub(crate) fn from_core(language: Language) -> Self {
+    pub(crate) fn from_core(language: CoreLanguage) -> Self {
         match language {
-            Language::English => Self::English,
-            Language::ChineseSimplified => Self::ChineseSimplified,
-            Language::ChineseTraditional => Self::ChineseTraditional,
-            Language::Japanese => Self::Japanese,
-            Language::Korean => Self::Korean,
-            Language::Spanish => Self::Spanish,
-            Language::French => Self::French,
-            Language::Italian => Self::Italian,
-            Language::Czech => Self::Czech,
-            Language::Portuguese => Self::Portuguese,
+            CoreLanguage::English => Self::English,
+            CoreLanguage::ChineseSimplified => Self::ChineseSimplified,
+            CoreLanguage::ChineseTraditional => Self::ChineseTraditional,
+            CoreLanguage::Japanese => Self::Japanese,
+            CoreLanguage::Korean => Self::Korean,
+            CoreLanguage::Spanish => Self::Spanish,
+            CoreLanguage::French => Self::French,
+            CoreLanguage::Italian => Self::Italian,
+            CoreLanguage::Czech => Self::Czech,
+            CoreLanguage::Portuguese => Self::Portuguese,
         }
     }
 }
@@ -68,18 +70,54 @@ impl MnemonicLanguage {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct MnemonicInfo {
     /// Its language.
-    pub language: MnemonicLanguage,
+    pub language: Language,
     /// Its word count.
     pub word_count: u32,
 }
 
-/// Makes a new recovery phrase of `word_count` (12, 15, 18, 21 or 24) words.
+/// A recovery phrase just made for a new wallet. It stays inside Harbor (wiped when dropped);
+/// the app gets its words only to show them to the person writing them down.
+#[derive(uniffi::Object)]
+pub struct NewPhrase {
+    pub(crate) mnemonic: Mnemonic,
+}
+
+impl std::fmt::Debug for NewPhrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPhrase(…)")
+    }
+}
+
 #[uniffi::export]
-pub fn generate_mnemonic(language: MnemonicLanguage, word_count: u32) -> Result<String> {
+impl NewPhrase {
+    /// The words, in order, to show on the write-it-down screen (never to store or send).
+    pub fn words_to_show(&self) -> Vec<String> {
+        self.mnemonic
+            .phrase()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Its language.
+    pub fn language(&self) -> Language {
+        Language::from_core(self.mnemonic.language())
+    }
+
+    /// How many words it has.
+    pub fn word_count(&self) -> u32 {
+        self.mnemonic.word_count() as u32
+    }
+}
+
+/// Makes a new recovery phrase of `word_count` (12, 15, 18, 21 or 24) words, kept inside
+/// Harbor: add it with `Vault::add_new_phrase`, show it with `NewPhrase::words_to_show`.
+#[uniffi::export]
+pub fn generate_mnemonic(language: Language, word_count: u32) -> Result<Arc<NewPhrase>> {
     let count = WordCount::try_from(word_count as usize)?;
-    Ok(Mnemonic::generate(language.to_core(), count)?
-        .phrase()
-        .to_string())
+    Ok(Arc::new(NewPhrase {
+        mnemonic: Mnemonic::generate(language.to_core(), count)?,
+    }))
 }
 
 /// Checks a phrase typed by the user (any language, detected); the error lists unknown words'
@@ -88,14 +126,14 @@ pub fn generate_mnemonic(language: MnemonicLanguage, word_count: u32) -> Result<
 pub fn validate_mnemonic(phrase: String) -> Result<MnemonicInfo> {
     let mnemonic = Mnemonic::parse(&phrase)?;
     Ok(MnemonicInfo {
-        language: MnemonicLanguage::from_core(mnemonic.language()),
+        language: Language::from_core(mnemonic.language()),
         word_count: mnemonic.word_count() as u32,
     })
 }
 
 /// The word list of `language` (for autocompletion on a phrase-entry screen).
 #[uniffi::export]
-pub fn mnemonic_words(language: MnemonicLanguage) -> Vec<String> {
+pub fn mnemonic_words(language: Language) -> Vec<String> {
     language
         .to_core()
         .word_list()
@@ -147,7 +185,7 @@ pub fn split_mnemonic_into_shares(
 pub fn combine_shares_to_mnemonic(
     shares: Vec<String>,
     passphrase: String,
-    language: MnemonicLanguage,
+    language: Language,
 ) -> Result<String> {
     Ok(
         shamir::combine_to_mnemonic(&shares, &passphrase, language.to_core())?

@@ -10,6 +10,7 @@ mod keys;
 mod network;
 mod recovery;
 mod vault;
+mod wallet;
 
 use std::future::Future;
 use std::sync::OnceLock;
@@ -21,6 +22,7 @@ pub use keys::*;
 pub use network::*;
 pub use recovery::*;
 pub use vault::*;
+pub use wallet::*;
 
 uniffi::setup_scaffolding!("harbor");
 

@@ -1,16 +1,13 @@
-//! Networks, balances and sending (sponsored or self-paid) with progress reported to the app.
+//! Networks, the calls a smart account makes, and the stages of a send reported to the app.
 
 use std::sync::Arc;
 
-use alloy_primitives::{Address, Bytes, U256};
-use harbor_core::aa::{AccountCall, AccountClient, SendOptions, SendProgress};
+use alloy_primitives::{Bytes, U256};
+use harbor_core::aa::{AccountCall, SendProgress};
 use harbor_core::chains::{Chain, NativeCurrency};
 use harbor_core::tokens;
-use harbor_core::wallet::{SendRecord, send_recorded, sponsor_name};
 
 use crate::error::{HarborError, Result, parse_address};
-use crate::run;
-use crate::vault::Vault;
 
 /// A network and the services the wallet uses on it.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -65,19 +62,6 @@ impl From<ChainInfo> for Chain {
             testnet: c.testnet,
         }
     }
-}
-
-/// A balance in base units and for display.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Balance {
-    /// Base units (wei for the native coin), decimal.
-    pub raw: String,
-    /// Human amount ("12.5").
-    pub formatted: String,
-    /// Ticker.
-    pub symbol: String,
-    /// Decimals.
-    pub decimals: u8,
 }
 
 /// One call made by the smart account.
@@ -147,204 +131,52 @@ pub trait SendListener: Send + Sync {
     fn on_progress(&self, stage: SendStage);
 }
 
-/// The result of a completed send.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct SendReceipt {
-    /// The smart account that sent.
-    pub account: String,
-    /// The UserOperation's hash.
-    pub user_op_hash: String,
-    /// The transaction that included it.
-    pub transaction_hash: Option<String>,
-    /// Its block.
-    pub block_number: Option<u64>,
-    /// Gas cost in wei (decimal).
-    pub gas_cost_wei: String,
-    /// The sponsor's name when a sponsor paid; `None` when the account paid.
-    pub sponsor: Option<String>,
-    /// A link to the transaction on the chain's explorer.
-    pub explorer_url: Option<String>,
-}
-
-fn parse_wei(text: &str) -> Result<U256> {
-    text.trim()
-        .parse()
-        .map_err(|_| HarborError::input(format!("\u{201c}{text}\u{201d} is not an amount in wei")))
-}
-
-/// Talks to one network: balances and sends.
-#[derive(uniffi::Object)]
-pub struct ChainClient {
-    chain: Chain,
-    client: Arc<AccountClient>,
-}
-
-impl std::fmt::Debug for ChainClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ChainClient({})", self.chain.chain_id)
-    }
-}
-
-impl ChainClient {
-    pub(crate) fn account_client(chain: &ChainInfo) -> Result<AccountClient> {
-        crate::runtime()?;
-        let bundler = chain.bundler_url.as_deref().ok_or_else(|| {
-            HarborError::input(format!("{} has no bundler configured", chain.name))
-        })?;
-        let client = AccountClient::new(chain.chain_id, &chain.rpc_url, bundler)?;
-        Ok(match &chain.paymaster_url {
-            Some(url) => client.with_paymaster(url)?,
-            None => client,
+impl Call {
+    /// The core's call (address, wei and hex data checked).
+    pub(crate) fn to_core(&self) -> Result<AccountCall> {
+        Ok(AccountCall {
+            to: parse_address(&self.to)?,
+            value: self.value_wei.trim().parse::<U256>().map_err(|_| {
+                HarborError::input(format!(
+                    "\u{201c}{}\u{201d} is not an amount in wei",
+                    self.value_wei.trim()
+                ))
+            })?,
+            data: self
+                .data
+                .parse::<Bytes>()
+                .map_err(|_| HarborError::input("call data is not 0x… hex"))?,
         })
     }
 }
 
+/// A progress callback for the core that hands each stage to `listener` (if any).
+pub(crate) fn notify(
+    listener: Option<Arc<dyn SendListener>>,
+) -> impl Fn(SendProgress) + Send + Sync + 'static {
+    move |p| {
+        if let Some(l) = &listener {
+            crate::to_app(|| l.on_progress(p.into()));
+        }
+    }
+}
+
+/// A transfer of `base_units` of ERC-20 `token` to `to`, as a call for `Wallet::send_calls`.
 #[uniffi::export]
-impl ChainClient {
-    /// A client for `chain` (needs a bundler URL; a paymaster URL for sponsored sends).
-    #[uniffi::constructor]
-    pub fn new(chain: ChainInfo) -> Result<Arc<Self>> {
-        let client = Self::account_client(&chain)?;
-        let chain: Chain = chain.into();
-        chain.validate()?;
-        Ok(Arc::new(Self {
-            chain,
-            client: Arc::new(client),
-        }))
-    }
-
-    /// The native balance of `address`.
-    pub async fn native_balance(&self, address: String) -> Result<Balance> {
-        let address = parse_address(&address)?;
-        let client = self.client.clone();
-        let symbol = self.chain.native_currency.symbol.clone();
-        run(async move {
-            let raw = client.node().balance(address).await?;
-            Ok(Balance {
-                raw: raw.to_string(),
-                formatted: tokens::format_amount(raw, 18),
-                symbol,
-                decimals: 18,
-            })
-        })
-        .await
-    }
-
-    /// The ERC-20 balance of `owner` in `token`.
-    pub async fn token_balance(&self, token: String, owner: String) -> Result<Balance> {
-        let (token, owner) = (parse_address(&token)?, parse_address(&owner)?);
-        let client = self.client.clone();
-        run(async move {
-            let node = client.node();
-            let raw = node.erc20_balance(token, owner).await?;
-            let decimals = node.erc20_decimals(token).await?;
-            let symbol = node.erc20_symbol(token).await?;
-            Ok(Balance {
-                raw: raw.to_string(),
-                formatted: tokens::format_amount(raw, decimals),
-                symbol,
-                decimals,
-            })
-        })
-        .await
-    }
-
-    /// A transfer of `amount` ("0.5") of the native coin to `to`, as a call.
-    pub fn native_transfer(&self, to: String, amount: String) -> Result<Call> {
-        Ok(Call {
-            to: parse_address(&to)?.to_checksum(None),
-            value_wei: tokens::parse_amount(&amount, 18)?.to_string(),
-            data: "0x".into(),
-        })
-    }
-
-    /// A transfer of `amount` ("12.5") of ERC-20 `token` to `to`, as a call (reads decimals).
-    pub async fn token_transfer(&self, token: String, to: String, amount: String) -> Result<Call> {
-        let (token, to) = (parse_address(&token)?, parse_address(&to)?);
-        let client = self.client.clone();
-        run(async move {
-            let decimals = client.node().erc20_decimals(token).await?;
-            let value = tokens::parse_amount(&amount, decimals)?;
-            Ok(Call {
-                to: token.to_checksum(None),
-                value_wei: "0".into(),
-                data: tokens::transfer_call_data(to, value).to_string(),
-            })
-        })
-        .await
-    }
-
-    /// Sends `calls` from the smart account of `wallet_id`'s account `index`, in one operation.
-    /// `sponsored`: ask the paymaster to pay the gas. `initial_owner`: the key the account was
-    /// created with, when it differs from the signing key (after a recovery). The operation is
-    /// recorded in the vault's activity list with `description`.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn send_calls(
-        &self,
-        vault: Arc<Vault>,
-        wallet_id: String,
-        index: u32,
-        initial_owner: Option<String>,
-        calls: Vec<Call>,
-        sponsored: bool,
-        description: String,
-        listener: Option<Arc<dyn SendListener>>,
-    ) -> Result<SendReceipt> {
-        let (signer, account) = vault.owner_account(&wallet_id, index, initial_owner)?;
-        let calls = calls
-            .into_iter()
-            .map(|c| {
-                Ok(AccountCall {
-                    to: parse_address(&c.to)?,
-                    value: parse_wei(&c.value_wei)?,
-                    data: c
-                        .data
-                        .parse::<Bytes>()
-                        .map_err(|_| HarborError::input("call data is not 0x… hex"))?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let client = self.client.clone();
-        let chain = self.chain.clone();
-        let store = vault.shared();
-        run(async move {
-            let options = SendOptions {
-                sponsored,
-                ..SendOptions::default()
-            };
-            let record = SendRecord {
-                chain_id: chain.chain_id,
-                description,
-                transfer: None,
-            };
-            let progress = move |p: SendProgress| {
-                if let Some(l) = &listener {
-                    l.on_progress(p.into());
-                }
-            };
-            let outcome = send_recorded(
-                &store, &client, &account, &signer, &calls, &options, record, &progress,
-            )
-            .await?;
-            let transaction_hash = outcome.transaction_hash.map(|h| h.to_string());
-            Ok(SendReceipt {
-                account: outcome.sender.to_checksum(None),
-                user_op_hash: outcome.user_op_hash.to_string(),
-                explorer_url: transaction_hash
-                    .as_deref()
-                    .and_then(|h| chain.explorer_tx_url(h)),
-                transaction_hash,
-                block_number: outcome.block_number,
-                gas_cost_wei: outcome.actual_gas_cost.to_string(),
-                sponsor: sponsor_name(&outcome.paid_by),
-            })
-        })
-        .await
-    }
+pub fn token_transfer_call(token: String, to: String, base_units: String) -> Result<Call> {
+    let value = base_units
+        .trim()
+        .parse::<U256>()
+        .map_err(|_| HarborError::input("not an amount in base units"))?;
+    Ok(Call {
+        to: parse_address(&token)?.to_checksum(None),
+        value_wei: "0".into(),
+        data: tokens::transfer_call_data(parse_address(&to)?, value).to_string(),
+    })
 }
 
 /// Parses an address (a helper apps use to validate input early).
 #[uniffi::export]
 pub fn is_address(text: String) -> bool {
-    text.trim().parse::<Address>().is_ok()
+    parse_address(&text).is_ok()
 }

@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use harbor_core::chains::Chain;
 use harbor_core::keys::{LocalSigner, Mnemonic};
 use harbor_core::vault::{self as core_vault, KdfParams, WalletKind};
+use harbor_core::wallet::Wallet as CoreWallet;
 use zeroize::Zeroizing;
 
 use crate::error::{HarborError, Result, parse_address};
-use crate::keys::MnemonicLanguage;
+use crate::keys::{Language, NewPhrase};
 use crate::{blocking, network::ChainInfo};
 
 /// Keeps small secrets outside the vault file, implemented by the app: iOS Keychain or Android
@@ -88,31 +89,6 @@ pub struct AccountInfo {
     pub path: Option<String>,
 }
 
-/// One past operation.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ActivityInfo {
-    /// Stable id (UserOperation hash).
-    pub id: String,
-    /// Chain id.
-    pub chain_id: u64,
-    /// The account.
-    pub account: String,
-    /// What it was, in words.
-    pub description: String,
-    /// "pending", "confirmed" or "failed".
-    pub status: String,
-    /// Transaction hash, once included.
-    pub transaction_hash: Option<String>,
-    /// Gas cost in wei (decimal).
-    pub gas_cost_wei: Option<String>,
-    /// The sponsor that paid the gas (`None`: the account paid).
-    pub sponsor: Option<String>,
-    /// Why it failed.
-    pub error: Option<String>,
-    /// Unix seconds.
-    pub created_at: i64,
-}
-
 /// A phrase wallet's paper shares and what to write beside them (restoring in another language
 /// gives another wallet; the first address lets a restore be checked).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -120,7 +96,7 @@ pub struct PaperShares {
     /// The shares, one list per group.
     pub groups: Vec<Vec<String>>,
     /// The recovery phrase's language.
-    pub language: MnemonicLanguage,
+    pub language: Language,
     /// The wallet's first address.
     pub first_address: String,
 }
@@ -128,7 +104,8 @@ pub struct PaperShares {
 /// The encrypted wallet file. Locked until unlocked with the password or the secure store.
 #[derive(uniffi::Object)]
 pub struct Vault {
-    inner: Arc<Mutex<core_vault::Vault>>,
+    /// The application layer over the vault file (shared with [`crate::Wallet`]).
+    wallet: Arc<CoreWallet>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -138,38 +115,31 @@ impl std::fmt::Debug for Vault {
 }
 
 impl Vault {
+    fn new(vault: core_vault::Vault) -> Self {
+        Vault {
+            wallet: Arc::new(CoreWallet::new(Arc::new(Mutex::new(vault)))),
+        }
+    }
+
     pub(crate) fn lock_inner(&self) -> Result<MutexGuard<'_, core_vault::Vault>> {
-        self.inner
+        self.wallet
+            .vault()
             .lock()
             .map_err(|_| HarborError::internal("the vault is unusable after an earlier failure"))
     }
 
     pub(crate) fn shared(&self) -> Arc<Mutex<core_vault::Vault>> {
-        self.inner.clone()
+        self.wallet.vault().clone()
+    }
+
+    /// The application layer over this vault.
+    pub(crate) fn core_wallet(&self) -> Arc<CoreWallet> {
+        self.wallet.clone()
     }
 
     /// The signer of `wallet_id`'s account `index` (vault must be unlocked).
     pub(crate) fn signer(&self, wallet_id: &str, index: u32) -> Result<LocalSigner> {
         Ok(self.lock_inner()?.signer(wallet_id, index)?)
-    }
-
-    /// The signer and the smart account it controls: the account of `initial_owner` when given
-    /// (the key it was created with, after a recovery), else the signer's own.
-    pub(crate) fn owner_account(
-        &self,
-        wallet_id: &str,
-        index: u32,
-        initial_owner: Option<String>,
-    ) -> Result<(LocalSigner, harbor_core::aa::HarborAccount)> {
-        let signer = self.signer(wallet_id, index)?;
-        let owner = match initial_owner {
-            Some(o) => crate::error::parse_address(&o)?,
-            None => harbor_core::keys::Signer::address(&signer),
-        };
-        Ok((
-            signer,
-            harbor_core::aa::HarborAccount::new(owner, Default::default()),
-        ))
     }
 }
 
@@ -195,26 +165,6 @@ pub(crate) fn account_info(a: core_vault::AccountInfo) -> AccountInfo {
     }
 }
 
-pub(crate) fn activity_info(e: core_vault::ActivityEntry) -> ActivityInfo {
-    ActivityInfo {
-        id: e.id,
-        chain_id: e.chain_id,
-        account: e.account.to_checksum(None),
-        description: e.description,
-        status: match e.status {
-            core_vault::ActivityStatus::Pending => "pending",
-            core_vault::ActivityStatus::Confirmed => "confirmed",
-            core_vault::ActivityStatus::Failed => "failed",
-        }
-        .into(),
-        transaction_hash: e.transaction_hash,
-        gas_cost_wei: e.gas_cost_wei,
-        sponsor: e.sponsor,
-        error: e.error,
-        created_at: e.created_at,
-    }
-}
-
 /// Creates a new vault at `path` protected by `password` (at least 8 characters); returned
 /// unlocked. `light_kdf` uses Argon2id with 19 MiB instead of 64 MiB (older phones).
 #[uniffi::export]
@@ -227,9 +177,7 @@ pub async fn create_vault(path: String, password: String, light_kdf: bool) -> Re
             KdfParams::DEFAULT
         };
         let vault = core_vault::Vault::create(&PathBuf::from(path), &password, params)?;
-        Ok(Arc::new(Vault {
-            inner: Arc::new(Mutex::new(vault)),
-        }))
+        Ok(Arc::new(Vault::new(vault)))
     })
     .await
 }
@@ -240,9 +188,7 @@ impl Vault {
     #[uniffi::constructor]
     pub fn open(path: String) -> Result<Arc<Self>> {
         let vault = core_vault::Vault::open(&PathBuf::from(path))?;
-        Ok(Arc::new(Self {
-            inner: Arc::new(Mutex::new(vault)),
-        }))
+        Ok(Arc::new(Self::new(vault)))
     }
 
     /// Whether the vault is unlocked.
@@ -343,6 +289,22 @@ impl Vault {
         )?))
     }
 
+    /// Adds a wallet from a phrase made by `generate_mnemonic` (after the person wrote it down)
+    /// and an optional BIP-39 passphrase.
+    pub fn add_new_phrase(
+        &self,
+        name: String,
+        phrase: Arc<NewPhrase>,
+        passphrase: String,
+    ) -> Result<WalletInfo> {
+        let passphrase = Zeroizing::new(passphrase);
+        Ok(wallet_info(self.lock_inner()?.add_mnemonic_wallet(
+            &name,
+            &phrase.mnemonic,
+            &passphrase,
+        )?))
+    }
+
     /// Adds a wallet from a private key (`0x…` hex).
     pub fn import_private_key(&self, name: String, private_key: String) -> Result<WalletInfo> {
         let key = LocalSigner::from_hex(&Zeroizing::new(private_key))?;
@@ -411,7 +373,7 @@ impl Vault {
                 .iter()
                 .map(|g| g.iter().map(|s| s.to_string()).collect())
                 .collect(),
-            language: MnemonicLanguage::from_core(paper.language),
+            language: Language::from_core(paper.language),
             first_address: paper.first_address.to_checksum(None),
         })
     }
@@ -423,7 +385,7 @@ impl Vault {
         name: String,
         shares: Vec<String>,
         share_passphrase: String,
-        language: MnemonicLanguage,
+        language: Language,
         expected_address: Option<String>,
     ) -> Result<WalletInfo> {
         let expected = expected_address.as_deref().map(parse_address).transpose()?;
@@ -451,19 +413,6 @@ impl Vault {
     pub fn save_chain(&self, chain: ChainInfo) -> Result<()> {
         let chain: Chain = chain.into();
         Ok(self.lock_inner()?.save_chain(&chain)?)
-    }
-
-    /// Past operations of `account` (all accounts when `None`), newest first.
-    pub fn activity(&self, account: Option<String>, limit: u32) -> Result<Vec<ActivityInfo>> {
-        let account = account
-            .map(|a| crate::error::parse_address(&a))
-            .transpose()?;
-        Ok(self
-            .lock_inner()?
-            .activity(account, limit)?
-            .into_iter()
-            .map(activity_info)
-            .collect())
     }
 
     /// Signs a message with `personal_sign` (EIP-191); returns the 65-byte signature as hex.

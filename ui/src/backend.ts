@@ -2,14 +2,14 @@
 // (memoryBackend.ts) keeps everything in memory for component tests and browser previews.
 import type {
   Account,
-  ActivityView,
+  ActivityEntry,
   AlertView,
   AppStatus,
   ChainBalances,
   ChainView,
   ContactView,
   GuardianAdvice,
-  GuardianKindView,
+  GuardianKind,
   GuardianSetView,
   GuardianView,
   InvitationReplyView,
@@ -62,11 +62,11 @@ export interface Backend {
   checkRecipient(to: string): Promise<RecipientView>;
   reviewSend(request: SendRequest): Promise<SendReview>;
   send(request: SendRequest, onStage: OnStage): Promise<Receipt>;
-  activity(account: string): Promise<ActivityView[]>;
+  activity(account: string): Promise<ActivityEntry[]>;
   guardians(account: string): Promise<GuardianSetView[]>;
   setGuardians(account: string, guardians: GuardianView[], threshold: number, onStage: OnStage): Promise<number>;
   guardianAdvice(count: number, threshold: number): Promise<GuardianAdvice>;
-  createInvitation(account: string, ownerName: string, kind: GuardianKindView): Promise<string>;
+  createInvitation(account: string, ownerName: string, kind: GuardianKind): Promise<string>;
   acceptInvitation(link: string, account: string, name: string): Promise<string>;
   readInvitationReply(link: string): Promise<InvitationReplyView>;
   startRecovery(account: string, note: string): Promise<RecoveryView>;

@@ -1,12 +1,12 @@
 import { createContext, useContext } from "react";
 import type { Backend } from "./backend";
-import type { Language } from "./generated/bindings";
+import type { AppLanguage } from "./generated/bindings";
 import { translate, type Key } from "./i18n";
 
 /** What every screen needs: the backend and the current language. */
 export interface Env {
   backend: Backend;
-  language: Language;
+  language: AppLanguage;
 }
 
 export const EnvContext = createContext<Env | null>(null);

@@ -1,6 +1,6 @@
 // The interface in English, Simplified Chinese and Traditional Chinese. Every language must have
 // every key: the type of `zhHans` and `zhHant` makes a missing key a compile error.
-import type { Language } from "./generated/bindings";
+import type { AppLanguage } from "./generated/bindings";
 
 const en = {
   "common.back": "Back",
@@ -278,6 +278,8 @@ const en = {
   "error.invalidShares.next": "Check that each share is complete and comes from the same backup, and choose the language written beside them.",
   "error.invalidInput": "Something you entered is not valid.",
   "error.invalidInput.next": "Check the highlighted field and try again.",
+  "error.notFound": "That is no longer here.",
+  "error.notFound.next": "Refresh and choose again.",
   "error.insufficientFunds": "There is not enough in this account.",
   "error.insufficientFunds.next": "Lower the amount or add funds first.",
   "error.network": "Harbor could not reach the network.",
@@ -288,8 +290,8 @@ const en = {
   "error.rejected.next": "Nothing was sent. Read the details, then try again.",
   "error.recovery": "This recovery step is not possible right now.",
   "error.recovery.next": "Read the details; you may need more approvals or to wait.",
-  "error.keyring": "The system keyring cannot be used.",
-  "error.keyring.next": "Unlock with your password instead.",
+  "error.secureStore": "The system keyring cannot be used.",
+  "error.secureStore.next": "Unlock with your password instead.",
   "error.storage": "The wallet file cannot be read or written.",
   "error.storage.next": "Close other Harbor windows; if it persists, restore from your backup.",
   "error.internal": "Something went wrong in Harbor.",
@@ -575,6 +577,8 @@ const zhHans: Dictionary = {
   "error.invalidShares.next": "请确认每个分片都完整、来自同一份备份，并选择分片旁边写的语言。",
   "error.invalidInput": "你输入的内容无效。",
   "error.invalidInput.next": "请检查标出的输入项后重试。",
+  "error.notFound": "找不到该项目。",
+  "error.notFound.next": "请刷新后重新选择。",
   "error.insufficientFunds": "这个账户里的余额不足。",
   "error.insufficientFunds.next": "请减少金额或先充值。",
   "error.network": "Harbor 无法连接到网络。",
@@ -585,8 +589,8 @@ const zhHans: Dictionary = {
   "error.rejected.next": "没有发送任何资产。请查看详情后重试。",
   "error.recovery": "现在无法进行这一步恢复。",
   "error.recovery.next": "请查看详情；你可能需要更多批准或继续等待。",
-  "error.keyring": "无法使用系统钥匙串。",
-  "error.keyring.next": "请改用密码解锁。",
+  "error.secureStore": "无法使用系统钥匙串。",
+  "error.secureStore.next": "请改用密码解锁。",
   "error.storage": "无法读取或写入钱包文件。",
   "error.storage.next": "请关闭其他 Harbor 窗口；如果问题持续，请从备份中恢复。",
   "error.internal": "Harbor 出现了问题。",
@@ -869,6 +873,8 @@ const zhHant: Dictionary = {
   "error.invalidShares.next": "請確認每個分片都完整、來自同一份備份，並選擇分片旁邊寫的語言。",
   "error.invalidInput": "你輸入的內容無效。",
   "error.invalidInput.next": "請檢查標示的欄位後再試一次。",
+  "error.notFound": "找不到該項目。",
+  "error.notFound.next": "請重新整理後再選擇。",
   "error.insufficientFunds": "這個帳戶裡的餘額不足。",
   "error.insufficientFunds.next": "請減少金額或先儲值。",
   "error.network": "Harbor 無法連線到網路。",
@@ -879,8 +885,8 @@ const zhHant: Dictionary = {
   "error.rejected.next": "沒有傳送任何資產。請查看詳情後再試一次。",
   "error.recovery": "現在無法進行這一步復原。",
   "error.recovery.next": "請查看詳情；你可能需要更多核准或繼續等待。",
-  "error.keyring": "無法使用系統鑰匙圈。",
-  "error.keyring.next": "請改用密碼解鎖。",
+  "error.secureStore": "無法使用系統鑰匙圈。",
+  "error.secureStore.next": "請改用密碼解鎖。",
   "error.storage": "無法讀取或寫入錢包檔案。",
   "error.storage.next": "請關閉其他 Harbor 視窗；如果問題持續，請從備份中復原。",
   "error.internal": "Harbor 發生了問題。",
@@ -888,10 +894,10 @@ const zhHant: Dictionary = {
 };
 
 /** Every language's dictionary (exported for the completeness test). */
-export const DICTIONARIES: Record<Language, Dictionary> = { en, "zh-Hans": zhHans, "zh-Hant": zhHant };
+export const DICTIONARIES: Record<AppLanguage, Dictionary> = { en, "zh-Hans": zhHans, "zh-Hant": zhHant };
 
 /** The text of `key` in `language`, with `{name}` placeholders filled from `params`. */
-export function translate(language: Language, key: Key, params?: Record<string, string | number>): string {
+export function translate(language: AppLanguage, key: Key, params?: Record<string, string | number>): string {
   const text: string = DICTIONARIES[language]?.[key] ?? en[key] ?? key;
   return params ? text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m)) : text;
 }

@@ -3,7 +3,7 @@
 import type { Backend, OnStage } from "./backend";
 import type {
   Account,
-  ActivityView,
+  ActivityEntry,
   AlertView,
   ChainView,
   ContactView,
@@ -48,7 +48,7 @@ export class MemoryBackend implements Backend {
   ];
   balance = { eth: "1.5", token: "250" };
   contactList: ContactView[] = [];
-  history: ActivityView[] = [];
+  history: ActivityEntry[] = [];
   guardianSet: GuardianView[] = [];
   threshold = 0;
   recoveryList: RecoveryView[] = [];
@@ -112,7 +112,7 @@ export class MemoryBackend implements Backend {
     this.unlocked = true;
   }
   async unlockWithKeyring() {
-    if (!this.keyring) fail("keyring", "keyring unlock is not enabled");
+    if (!this.keyring) fail("secureStore", "keyring unlock is not enabled");
     this.unlocked = true;
   }
   async lock() {

@@ -2,7 +2,7 @@
 // with the id this side gave the send.
 import type { Backend, OnStage } from "./backend";
 import { commands, events } from "./generated/bindings";
-import type { GuardianKindView, GuardianView, SendRequest, SendStage } from "./generated/bindings";
+import type { GuardianKind, GuardianView, SendRequest, SendStage } from "./generated/bindings";
 import { newSendId } from "./format";
 
 /** Runs `f` with a fresh send id while forwarding that send's progress events to `onStage`. */
@@ -53,7 +53,7 @@ export class TauriBackend implements Backend {
   setGuardians = (account: string, guardians: GuardianView[], threshold: number, onStage: OnStage) =>
     withProgress(onStage, (id) => commands.setGuardians(account, guardians, threshold, id));
   guardianAdvice = (count: number, threshold: number) => commands.guardianAdvice(count, threshold);
-  createInvitation = (account: string, ownerName: string, kind: GuardianKindView) =>
+  createInvitation = (account: string, ownerName: string, kind: GuardianKind) =>
     commands.createInvitation(account, ownerName, kind);
   acceptInvitation = (link: string, account: string, name: string) => commands.acceptInvitation(link, account, name);
   readInvitationReply = (link: string) => commands.readInvitationReply(link);

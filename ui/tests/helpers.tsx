@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { App } from "../src/App";
 import { MemoryBackend } from "../src/memoryBackend";
 import { translate, type Key } from "../src/i18n";
-import type { Language } from "../src/generated/bindings";
+import type { AppLanguage } from "../src/generated/bindings";
 
 /** Renders the whole app over a memory backend. */
 export function renderApp(backend: MemoryBackend, alertPollMs = 50) {
@@ -13,11 +13,11 @@ export function renderApp(backend: MemoryBackend, alertPollMs = 50) {
 }
 
 /** The text of `key` in `language` (so tests read the same words the user does). */
-export function tr(language: Language, key: Key, params?: Record<string, string | number>) {
+export function tr(language: AppLanguage, key: Key, params?: Record<string, string | number>) {
   return translate(language, key, params);
 }
 
 /** Opens a screen from the sidebar. */
-export async function open(user: ReturnType<typeof userEvent.setup>, language: Language, key: Key) {
+export async function open(user: ReturnType<typeof userEvent.setup>, language: AppLanguage, key: Key) {
   await user.click(await screen.findByRole("button", { name: tr(language, key) }));
 }

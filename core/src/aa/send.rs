@@ -13,8 +13,11 @@ use super::revert::{decode_revert, explain_entry_point_reason};
 use super::user_operation::{
     ENTRY_POINT_V07, EntryPointVersion, UserOperation, UserOperationError, user_operation_hash,
 };
+use crate::chains::Chain;
 use crate::keys::{SignError, Signer};
-use crate::rpc::{BundlerClient, NodeClient, PaymasterClient, RpcError, UserOperationReceipt};
+use crate::rpc::{
+    BundlerClient, Connector, NodeClient, PaymasterClient, RpcError, UserOperationReceipt,
+};
 
 /// Where a send is; reported to the UI as it happens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +97,12 @@ pub enum SendError {
     /// Nothing to send.
     #[error("there is nothing to send")]
     NoCalls,
+    /// The network has no bundler, so the smart account cannot send on it.
+    #[error("chain {chain_id} has no bundler configured; add one in the network settings")]
+    NoBundler {
+        /// The chain.
+        chain_id: u64,
+    },
     /// A service is on another chain than the one asked for.
     #[error("the {service} is on chain {found}, not chain {expected}")]
     WrongChain {
@@ -178,9 +187,10 @@ crate::classified!(SendError, |e: &SendError| {
         SendError::Rejected { .. } | SendError::Reverted { .. } => ErrorKind::Rejected,
         SendError::Service { source, .. } => source.kind(),
         SendError::Timeout { .. } => ErrorKind::Network,
-        SendError::NoCalls | SendError::WrongChain { .. } | SendError::UnsupportedEntryPoint(_) => {
-            ErrorKind::InvalidInput
-        }
+        SendError::NoCalls
+        | SendError::NoBundler { .. }
+        | SendError::WrongChain { .. }
+        | SendError::UnsupportedEntryPoint(_) => ErrorKind::InvalidInput,
         SendError::InvalidOperation(inner) => inner.kind(),
         SendError::Sign(inner) => inner.kind(),
         SendError::HashMismatch { .. } => ErrorKind::Internal,
@@ -283,6 +293,31 @@ impl AccountClient {
             node: NodeClient::new(node_url).map_err(service("node"))?,
             bundler: BundlerClient::new(bundler_url).map_err(service("bundler"))?,
             paymaster: None,
+        })
+    }
+
+    /// A client for `chain` (its first node, its bundler and paymaster when set), reaching each
+    /// endpoint through `connector`.
+    pub fn for_chain(chain: &Chain, connector: &dyn Connector) -> Result<Self, SendError> {
+        let bundler_url = chain.bundler_url.as_deref().ok_or(SendError::NoBundler {
+            chain_id: chain.chain_id,
+        })?;
+        let node_url = chain.rpc_urls.first().map(String::as_str).unwrap_or("");
+        let paymaster = match chain.paymaster_url.as_deref() {
+            Some(url) => Some(PaymasterClient::from_transport(
+                connector.connect(url).map_err(service("paymaster"))?,
+            )),
+            None => None,
+        };
+        Ok(AccountClient {
+            chain_id: chain.chain_id,
+            entry_point: ENTRY_POINT_V07,
+            version: EntryPointVersion::V07,
+            node: NodeClient::from_transport(connector.connect(node_url).map_err(service("node"))?),
+            bundler: BundlerClient::from_transport(
+                connector.connect(bundler_url).map_err(service("bundler"))?,
+            ),
+            paymaster,
         })
     }
 

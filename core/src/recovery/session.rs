@@ -39,6 +39,19 @@ pub enum RecoveryStage {
 }
 
 impl RecoveryStage {
+    /// The stage's stable name (`collectingApprovals`, `started` …), as user interfaces use it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::CollectingApprovals => "collectingApprovals",
+            Self::ReadyToSubmit => "readyToSubmit",
+            Self::Started { .. } => "started",
+            Self::Executed { .. } => "executed",
+            Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
+            Self::Stale => "stale",
+        }
+    }
+
     /// Whether nothing more will happen on this chain.
     pub fn is_final(&self) -> bool {
         matches!(

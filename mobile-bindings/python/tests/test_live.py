@@ -3,7 +3,6 @@ create a vault, import, a sponsored send of ETH and a token, then guardians and 
 the account on a new device, with the owner's alert."""
 
 import asyncio
-import gc
 import json
 import os
 import time
@@ -53,20 +52,27 @@ class Stages(harbor.SendListener):
 
 
 async def new_wallet(tmp_path, name):
+    """A new vault with the dev chain and a new phrase wallet: (vault, wallet, its account)."""
     vault = await harbor.create_vault(str(tmp_path / f"{name}.harbor"), PASSWORD, True)
-    phrase = harbor.generate_mnemonic(harbor.MnemonicLanguage.ENGLISH, 12)
-    wallet = vault.import_mnemonic(name, phrase, "")
-    return vault, wallet, vault.accounts(wallet.id)[0]
+    vault.save_chain(chain())
+    vault.add_new_phrase(name, harbor.generate_mnemonic(harbor.Language.ENGLISH, 12), "")
+    wallet = harbor.Wallet(vault)
+    return vault, wallet, wallet.accounts()[0]
 
 
 def test_sponsored_send_then_recovery(tmp_path):
     asyncio.run(flow(tmp_path))
 
 
+def native(balances):
+    [on_dev] = balances
+    assert on_dev.error is None, on_dev.error
+    return on_dev.amounts
+
+
 async def flow(tmp_path):
-    client = harbor.ChainClient(chain())
     vault, wallet, account = await new_wallet(tmp_path, "ana")
-    smart = account.smart_account
+    smart = account.address
 
     # Funds to send (none for gas): 1 ETH and 25 dev tokens.
     rpc("anvil_setBalance", [smart, hex(10**18)])
@@ -76,106 +82,115 @@ async def flow(tmp_path):
         "from": ANVIL_0, "to": token,
         "data": "0x40c10f19" + smart[2:].lower().rjust(64, "0") + hex(amount)[2:].rjust(64, "0"),
     }])
-    balance = await client.native_balance(smart)
-    assert balance.formatted == "1" and balance.symbol == "ETH"
-    assert (await client.token_balance(token, smart)).formatted == "25"
+    tokens = [harbor.TokenRef(chain_id=31337, address=token)]
+    eth, dev = native(await wallet.balances(smart, tokens))
+    assert (eth.formatted, eth.symbol, dev.formatted) == ("1", "ETH", "25")
 
+    # A transfer is reviewed (amount, balance, recipient) before it is sent.
     friend = "0x" + "f1" * 20
-    calls = [
-        client.native_transfer(friend, "0.25"),
-        await client.token_transfer(token, friend, "12.5"),
-    ]
+    request = harbor.SendRequest(account=smart, chain_id=31337, to=friend, amount="0.25", token=None)
+    review = await wallet.review_send(request)
+    assert review.sponsored and review.creates_account and review.amount == "0.25"
+    assert harbor.RecipientWarning.FIRST_TIME() in review.warnings
+    too_much = harbor.SendRequest(account=smart, chain_id=31337, to=friend, amount="5", token=None)
+    with pytest.raises(harbor.HarborError.InsufficientFunds):
+        await wallet.review_send(too_much)
+
     stages = Stages()
-    receipt = await client.send_calls(
-        vault, wallet.id, 0, None, calls, True, "Sent 0.25 ETH and 12.5 HDD to a friend", stages
-    )
-    assert receipt.sponsor == "Harbor dev sponsor"
+    receipt = await wallet.send(request, stages)
+    assert receipt.sponsor == "Harbor dev sponsor" and receipt.account == smart
     assert receipt.transaction_hash
     assert stages.seen[0] == "PREPARING" and stages.seen[-1] == "INCLUDED", stages.seen
-    assert (await client.native_balance(smart)).formatted == "0.75"  # no gas paid
-    assert (await client.token_balance(token, friend)).formatted == "12.5"
-    [entry] = vault.activity(smart, 10)
-    assert entry.status == "confirmed" and entry.sponsor == "Harbor dev sponsor"
 
-    # A sponsored send the account cannot afford fails with a typed, readable error.
+    # A batch of calls in one operation: ETH and a token.
+    calls = [
+        harbor.Call(to=friend, value_wei=str(10**17), data="0x"),
+        harbor.token_transfer_call(token, friend, harbor.parse_amount("12.5", 6)),
+    ]
+    await wallet.send_calls(smart, 31337, calls, "Sent 0.1 ETH and 12.5 HDD to a friend", None)
+    eth, dev = native(await wallet.balances(smart, tokens))
+    assert (eth.formatted, dev.formatted) == ("0.65", "12.5")  # no gas paid
+    entries = wallet.activity(smart, 10)
+    assert [e.status for e in entries] == [harbor.ActivityStatus.CONFIRMED] * 2
+    assert entries[0].sponsor == "Harbor dev sponsor" and entries[0].chain_name == "Harbor dev chain"
+
+    # A sponsored send the account cannot afford, built by hand, fails with a typed error.
     with pytest.raises(harbor.HarborError.Rejected):
-        await client.send_calls(
-            vault, wallet.id, 0, None, [client.native_transfer(friend, "5")], True, "too much", None
-        )
+        big = [harbor.Call(to=friend, value_wei=str(5 * 10**18), data="0x")]
+        await wallet.send_calls(smart, 31337, big, "too much", None)
 
-    # Guardians: two friends' wallets, 2 of 2 would warn; 2 of 3 with a tablet.
-    service = harbor.RecoveryService([chain()])
+    # Guardians: two friends' wallets and a tablet, 2 of 3.
     guardians = [await new_wallet(tmp_path, n) for n in ("bob", "carol", "tablet")]
-    infos = [
-        harbor.GuardianInfo(address=a.owner_address, name=n, kind=k)
+    named = [
+        harbor.Guardian(address=a.owner, name=n, kind=k)
         for (n, k), (_, _, a) in zip(
-            [("Bob", harbor.GuardianType.PERSON), ("Carol", harbor.GuardianType.PERSON),
-             ("My tablet", harbor.GuardianType.OWN_DEVICE)],
+            [("Bob", harbor.GuardianKind.PERSON), ("Carol", harbor.GuardianKind.PERSON),
+             ("My tablet", harbor.GuardianKind.OWN_DEVICE)],
             guardians,
         )
     ]
-    changed = await service.set_guardians(vault, wallet.id, 0, None, infos, 2, None)
-    assert changed
-    state = await service.guardian_state(31337, smart)
-    assert state.threshold == 2 and len(state.guardians) == 3
-    assert [g.name for g in harbor.named_guardians(vault, smart)] == ["Bob", "Carol", "My tablet"]
+    assert await wallet.set_guardians(smart, named, 2, None) == 1
+    [guarded] = await wallet.guardians(smart)
+    assert guarded.threshold == 2 and guarded.deployed
+    assert [g.name for g in guarded.guardians] == ["Bob", "Carol", "My tablet"]
 
     # The phone is lost. A new device: new vault, new key, a request for the guardians.
     phone, phone_wallet, phone_account = await new_wallet(tmp_path, "phone")
-    progress = await service.start_recovery(phone, smart, phone_wallet.id, 0, 86_400, "new phone")
+    progress = await phone_wallet.start_recovery(smart, None, 0, 86_400, "new phone")
     assert [c.stage for c in progress.chains] == ["collectingApprovals"]
-    for guardian_vault, guardian_wallet, _ in guardians[:2]:
-        text = harbor.describe_recovery_request(progress.request_link, "Ana")
-        assert "Ana's account" in text
-        approval = harbor.approve_recovery_request(
-            guardian_vault, guardian_wallet.id, 0, progress.request_link, None
+    assert progress.new_owner == phone_account.owner
+    for _, guardian_wallet, guardian_account in guardians[:2]:
+        summary = guardian_wallet.describe_request(progress.request_link, "Ana")
+        assert "Ana's account" in summary.description and summary.account == smart
+        approval = await guardian_wallet.approve_request(
+            progress.request_link, guardian_account.address, False
         )
-        progress = await service.add_approval(phone, progress.id, approval)
+        progress = await phone_wallet.add_approval(progress.id, approval)
     assert progress.chains[0].stage == "readyToSubmit"
     # A stranger's approval is refused with its reason.
-    stranger_vault, stranger_wallet, _ = await new_wallet(tmp_path, "stranger")
-    bad = harbor.approve_recovery_request(
-        stranger_vault, stranger_wallet.id, 0, progress.request_link, None
-    )
+    _, stranger, stranger_account = await new_wallet(tmp_path, "stranger")
+    bad = await stranger.approve_request(progress.request_link, stranger_account.address, False)
     with pytest.raises(harbor.HarborError.Recovery) as err:
-        await service.add_approval(phone, progress.id, bad)
+        await phone_wallet.add_approval(progress.id, bad)
     assert "is not a guardian" in str(err.value)
 
-    # The app restarts: the recovery is still there. (The error's traceback holds the vault
-    # object too; an app closes the vault by dropping every reference.)
-    del phone, err
-    gc.collect()
+    # The app restarts: the recovery is still there.
+    del err
+    phone_wallet.close()
+    phone.close()
     phone = harbor.Vault.open(str(tmp_path / "phone.harbor"))
     await phone.unlock(PASSWORD)
-    [saved] = harbor.saved_recoveries(phone)
+    phone_wallet = harbor.Wallet(phone)
+    [saved] = phone_wallet.recoveries()
     assert saved.id == progress.id and saved.chains[0].stage == "readyToSubmit"
 
-    progress = await service.advance_recovery(phone, progress.id, None)
+    progress = await phone_wallet.advance_recovery(progress.id, None)
     assert progress.chains[0].stage == "started", progress.chains[0].last_error
-    [alert] = await service.alerts(account.owner_address, None)
-    assert alert.cancellable and alert.new_owner == phone_account.owner_address
-    assert alert.seconds_left > 86_000
+    [alert] = await wallet.alerts(smart)
+    assert alert.kind == harbor.AlertKind.PENDING and alert.cancellable
+    assert alert.new_owner == phone_account.owner and alert.seconds_left > 86_000
 
     # Two days later (anvil time travel; the relay sees the new time on its next poll).
     rpc("evm_increaseTime", [2 * 86_400 + 1])
     rpc("evm_mine", [])
     for _ in range(40):
         time.sleep(0.25)
-        progress = await service.advance_recovery(phone, progress.id, None)
+        progress = await phone_wallet.advance_recovery(progress.id, None)
         if progress.chains[0].stage == "executed":
             break
     assert progress.chains[0].stage == "executed", progress.chains[0].last_error
     assert progress.finished
 
-    # The new key moves the funds; the old one is refused.
-    receipt = await client.send_calls(
-        phone, phone_wallet.id, 0, account.owner_address,
-        [client.native_transfer(friend, "0.1")], True, "after recovery", None,
+    # The phone lists the recovered account and signs for it; the old key is refused.
+    recovered = [a for a in phone_wallet.accounts() if a.recovered]
+    assert [a.address for a in recovered] == [smart]
+    receipt = await phone_wallet.send_calls(
+        smart, 31337, [harbor.Call(to=friend, value_wei="1", data="0x")], "after recovery", None
     )
     assert receipt.account == smart
     with pytest.raises(harbor.HarborError.Rejected):
-        await client.send_calls(
-            vault, wallet.id, 0, None, [client.native_transfer(friend, "0.1")], True, "old", None
+        await wallet.send_calls(
+            smart, 31337, [harbor.Call(to=friend, value_wei="1", data="0x")], "old", None
         )
-    [alert] = await service.alerts(account.owner_address, None)
-    assert not alert.cancellable and "another key" in alert.message
+    [alert] = await wallet.alerts(smart)
+    assert alert.kind == harbor.AlertKind.TAKEN and "another key" in alert.message

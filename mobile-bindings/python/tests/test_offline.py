@@ -23,21 +23,22 @@ def test_version_and_noop():
 
 
 def test_mnemonics_in_every_language():
-    for language in harbor.MnemonicLanguage:
+    for language in harbor.Language:
         phrase = harbor.generate_mnemonic(language, 24)
-        info = harbor.validate_mnemonic(phrase)
+        assert phrase.word_count() == 24 and phrase.language() == language
+        info = harbor.validate_mnemonic(" ".join(phrase.words_to_show()))
         assert info.word_count == 24
         assert info.language == language
         assert len(harbor.mnemonic_words(language)) == 2048
 
 
 def test_invalid_mnemonic_names_positions_not_words():
-    with pytest.raises(harbor.HarborError.InvalidMnemonic) as err:
+    with pytest.raises(harbor.HarborError.InvalidPhrase) as err:
         harbor.validate_mnemonic("abandon " * 10 + "harborx about")
     assert list(err.value.unknown_word_positions) == [11]
     assert "harborx" not in str(err.value)
-    with pytest.raises(harbor.HarborError.InvalidMnemonic):
-        harbor.generate_mnemonic(harbor.MnemonicLanguage.ENGLISH, 13)
+    with pytest.raises(harbor.HarborError.InvalidPhrase):
+        harbor.generate_mnemonic(harbor.Language.ENGLISH, 13)
 
 
 def test_vault_lifecycle_and_signing(tmp_path):
@@ -132,7 +133,7 @@ def test_paper_shares(tmp_path):
     )
     shares = groups[0]
     assert len(shares) == 3 and all(len(s.split()) == 20 for s in shares)
-    english = harbor.MnemonicLanguage.ENGLISH
+    english = harbor.Language.ENGLISH
     assert harbor.combine_shares_to_mnemonic([shares[2], shares[0]], "paper", english) == ABANDON
     with pytest.raises(harbor.HarborError.InvalidShares) as err:
         harbor.combine_shares_to_mnemonic([shares[1]], "paper", english)
@@ -145,18 +146,19 @@ def test_paper_shares(tmp_path):
     # address written beside them is given.
     with pytest.raises(harbor.HarborError.InvalidShares) as err:
         vault.import_shares(
-            "Wrong", [shares[0], shares[1]], "paper", harbor.MnemonicLanguage.SPANISH, ABANDON_ADDRESS
+            "Wrong", [shares[0], shares[1]], "paper", harbor.Language.SPANISH, ABANDON_ADDRESS
         )
     assert "check the language" in str(err.value)
 
 
 def test_paper_shares_of_a_vault_wallet_keep_its_language(tmp_path):
     vault = run(harbor.create_vault(str(tmp_path / "es.harbor"), PASSWORD, True))
-    phrase = harbor.generate_mnemonic(harbor.MnemonicLanguage.SPANISH, 12)
-    wallet = vault.import_mnemonic("Spanish", phrase, "")
+    phrase = harbor.generate_mnemonic(harbor.Language.SPANISH, 12)
+    assert "NewPhrase" not in repr(phrase.words_to_show())  # the words, shown on request only
+    wallet = vault.add_new_phrase("Spanish", phrase, "")
     address = vault.accounts(wallet.id)[0].owner_address
     paper = vault.split_into_shares(wallet.id, PASSWORD, 1, [harbor.ShareGroup(threshold=2, count=3)], "")
-    assert paper.language == harbor.MnemonicLanguage.SPANISH
+    assert paper.language == harbor.Language.SPANISH
     assert paper.first_address == address
     other = run(harbor.create_vault(str(tmp_path / "other.harbor"), PASSWORD, True))
     restored = other.import_shares("Back", paper.groups[0][:2], "", paper.language, paper.first_address)
@@ -176,14 +178,49 @@ def test_amounts_addresses_and_guardian_advice():
     assert "One guardian" in warning
 
 
-def test_invitation_round_trip():
-    link = harbor.guardian_invitation(ABANDON_ADDRESS, [1, 8453], "Ana", harbor.GuardianType.PERSON)
+def dev_chain():
+    # A network with a bundler, never contacted by these tests.
+    return harbor.ChainInfo(
+        chain_id=31337, name="Dev", currency_symbol="ETH", rpc_url="http://127.0.0.1:9",
+        bundler_url="http://127.0.0.1:9", paymaster_url=None, explorer_url=None, testnet=True,
+    )
+
+
+def test_invitation_round_trip(tmp_path):
+    vault = run(harbor.create_vault(str(tmp_path / "w.harbor"), PASSWORD, True))
+    vault.save_chain(dev_chain())
+    vault.import_mnemonic("Main", ABANDON, "")
+    wallet = harbor.Wallet(vault)
+    [account] = wallet.accounts()
+    assert account.owner == ABANDON_ADDRESS and not account.recovered
+    link = wallet.create_invitation(account.address, "Ana", harbor.GuardianKind.PERSON)
     assert link.startswith("harbor://invite?")
-    reply = harbor.accept_guardian_invitation(link, "0x" + "22" * 20, "Bob")
-    info = harbor.read_guardian_reply(reply)
-    assert info.name == "Bob" and info.kind == harbor.GuardianType.PERSON
+    reply = run(wallet.accept_invitation(link, account.address, "Bob"))
+    guardian = harbor.read_invitation_reply(reply)
+    assert guardian.name == "Bob" and guardian.kind == harbor.GuardianKind.PERSON
+    assert guardian.address == ABANDON_ADDRESS  # the key of the account named, not the account
     with pytest.raises(harbor.HarborError.InvalidInput):
-        harbor.read_guardian_reply(link)
+        harbor.read_invitation_reply(link)
+    # An account this vault has no key for is named as such.
+    with pytest.raises(harbor.HarborError.NotFound):
+        run(wallet.accept_invitation(link, "0x" + "22" * 20, "Bob"))
+
+
+def test_objects_close_explicitly(tmp_path):
+    path = str(tmp_path / "w.harbor")
+    with run(harbor.create_vault(path, PASSWORD, True)) as vault:
+        wallet = harbor.Wallet(vault)
+        assert wallet.accounts() == []
+        wallet.close()
+        with pytest.raises(harbor.ClosedError):
+            wallet.accounts()
+    with pytest.raises(harbor.ClosedError):
+        vault.is_unlocked()
+    vault.close()  # twice is fine
+    # Every handle closed: the file can be opened again right away.
+    again = harbor.Vault.open(path)
+    assert not again.is_unlocked()
+    again.close()
 
 
 EXIT_PROBE = """

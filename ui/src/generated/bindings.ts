@@ -63,7 +63,7 @@ export const commands = {
 	/**  Sends; progress arrives as `send-progress` events with `send_id`. */
 	send: (request: SendRequest, sendId: string) => __TAURI_INVOKE<Receipt>("send", { request, sendId }),
 	/**  Past operations of an account. */
-	activity: (account: string) => __TAURI_INVOKE<ActivityView[]>("activity", { account }),
+	activity: (account: string) => __TAURI_INVOKE<ActivityEntry[]>("activity", { account }),
 	/**  Guardians of an account on every active network. */
 	guardians: (account: string) => __TAURI_INVOKE<GuardianSetView[]>("guardians", { account }),
 	/**  Sets the guardians of an account; returns how many networks changed. */
@@ -71,7 +71,7 @@ export const commands = {
 	/**  Advice on a guardian set. */
 	guardianAdvice: (count: number, threshold: number) => __TAURI_INVOKE<GuardianAdvice>("guardian_advice", { count, threshold }),
 	/**  An invitation link asking someone to guard an account. */
-	createInvitation: (account: string, ownerName: string, kind: GuardianKindView) => __TAURI_INVOKE<string>("create_invitation", { account, ownerName, kind }),
+	createInvitation: (account: string, ownerName: string, kind: GuardianKind) => __TAURI_INVOKE<string>("create_invitation", { account, ownerName, kind }),
 	/**  As a guardian: the reply to an invitation. */
 	acceptInvitation: (link: string, account: string, name: string) => __TAURI_INVOKE<string>("accept_invitation", { link, account, name }),
 	/**  As the owner: reads a guardian's reply. */
@@ -122,7 +122,7 @@ export type Account = {
 };
 
 /**  One past operation. */
-export type ActivityView = {
+export type ActivityEntry = {
 	/**  Id (UserOperation hash). */
 	id: string,
 	/**  Chain. */
@@ -131,8 +131,8 @@ export type ActivityView = {
 	chainName: string,
 	/**  Description in English (when not a transfer). */
 	description: string,
-	/**  "pending", "confirmed" or "failed". */
-	status: string,
+	/**  Where it stands. */
+	status: ActivityStatus,
 	/**  For a transfer: recipient. */
 	to: string | null,
 	/**  For a transfer: amount. */
@@ -152,6 +152,15 @@ export type ActivityView = {
 	/**  Unix seconds. */
 	createdAt: number,
 };
+
+/**  Where a past operation stands. */
+export type ActivityStatus = 
+/**  Sent, not yet included. */
+"pending" | 
+/**  Included and executed. */
+"confirmed" | 
+/**  Included but failed, or dropped. */
+"failed";
 
 /**  What the owner must know about a recovery of their account. */
 export type AlertView = {
@@ -188,6 +197,15 @@ export type Amount = {
 	/**  Decimals of the unit. */
 	decimals: number,
 };
+
+/**  Languages of the interface. */
+export type AppLanguage = 
+/**  English. */
+"en" | 
+/**  Simplified Chinese. */
+"zh-Hans" | 
+/**  Traditional Chinese. */
+"zh-Hant";
 
 /**  The app's state at a glance: what the first screen should be. */
 export type AppStatus = {
@@ -271,7 +289,7 @@ export type ContactView = {
 	lastSentAt: number | null,
 };
 
-/**  What went wrong, as the UI branches on it. */
+/**  What went wrong, as the UI branches on it (the core's `ErrorKind`, for TypeScript). */
 export type ErrorKind = 
 /**  No wallet exists yet on this computer. */
 "noWallet" | 
@@ -285,6 +303,8 @@ export type ErrorKind =
 "invalidShares" | 
 /**  Something typed is not valid (address, amount, name …). */
 "invalidInput" | 
+/**  What was asked for does not exist (a wallet, an account, a recovery, a network). */
+"notFound" | 
 /**  Not enough coins or tokens for this. */
 "insufficientFunds" | 
 /**  A node, bundler or paymaster could not be reached or answered badly. */
@@ -296,7 +316,7 @@ export type ErrorKind =
 /**  A recovery step is not possible now. */
 "recovery" | 
 /**  The system keyring cannot be used. */
-"keyring" | 
+"secureStore" | 
 /**  The wallet file cannot be read or written. */
 "storage" | 
 /**  A bug in Harbor. */
@@ -311,7 +331,7 @@ export type GuardianAdvice = {
 };
 
 /**  Kinds of guardian. */
-export type GuardianKindView = 
+export type GuardianKind = 
 /**  A person (their Harbor app). */
 "person" | 
 /**  Another device of the user. */
@@ -346,7 +366,7 @@ export type GuardianView = {
 	/**  Name. */
 	name: string,
 	/**  Kind. */
-	kind: GuardianKindView,
+	kind: GuardianKind,
 };
 
 /**  An invitation reply read back: the guardian to add. */
@@ -358,15 +378,6 @@ export type InvitationReplyView = {
 	/**  The name they gave. */
 	name: string,
 };
-
-/**  Languages of the interface. */
-export type Language = 
-/**  English. */
-"en" | 
-/**  Simplified Chinese. */
-"zh-Hans" | 
-/**  Traditional Chinese. */
-"zh-Hant";
 
 /**  A newly created wallet and its first account. */
 export type NewWallet = {
@@ -533,7 +544,7 @@ reason: string };
 /**  The user's preferences (kept in `settings.json` beside the wallet file; nothing secret). */
 export type Settings = {
 	/**  Interface language. */
-	language?: Language,
+	language?: AppLanguage,
 	/**  Minutes without use before the wallet locks itself (0: never). */
 	lockMinutes?: number,
 	/**  Tokens shown on the home screen. */

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { Account, ActivityView, UiError } from "../backend";
+import type { Account, ActivityEntry, UiError } from "../backend";
 import { asUiError } from "../backend";
 import { useEnv } from "../context";
 import { ErrorBox } from "../components/ErrorBox";
@@ -9,7 +9,7 @@ import type { Key } from "../i18n";
 /** Past operations with their status, amounts and gas. */
 export function Activity({ account }: { account: Account }) {
   const { backend, t, language } = useEnv();
-  const [items, setItems] = useState<ActivityView[] | null>(null);
+  const [items, setItems] = useState<ActivityEntry[] | null>(null);
   const [error, setError] = useState<UiError | null>(null);
   useEffect(() => {
     backend.activity(account.address).then(setItems).catch((e) => setError(asUiError(e)));

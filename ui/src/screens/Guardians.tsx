@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { Account, GuardianAdvice, GuardianKindView, GuardianSetView, GuardianView, SendStage, UiError } from "../backend";
+import type { Account, GuardianAdvice, GuardianKind, GuardianSetView, GuardianView, SendStage, UiError } from "../backend";
 import { asUiError } from "../backend";
 import { useEnv } from "../context";
 import { ErrorBox } from "../components/ErrorBox";
@@ -8,7 +8,7 @@ import { Qr } from "../components/Qr";
 import { SendProgress } from "../components/Progress";
 import type { Key } from "../i18n";
 
-const KINDS: GuardianKindView[] = ["person", "ownDevice", "hardwareWallet", "contract"];
+const KINDS: GuardianKind[] = ["person", "ownDevice", "hardwareWallet", "contract"];
 
 /** The account's guardians: add (by address or invitation), remove, threshold, save. */
 export function Guardians({ account }: { account: Account }) {
@@ -129,7 +129,7 @@ function AddGuardian({ account, onAdd }: { account: Account; onAdd: (g: Guardian
   const { backend, t } = useEnv();
   const [name, setName] = useState("");
   const [address, setAddress] = useState("");
-  const [kind, setKind] = useState<GuardianKindView>("person");
+  const [kind, setKind] = useState<GuardianKind>("person");
   const [invite, setInvite] = useState("");
   const [reply, setReply] = useState("");
   const [error, setError] = useState<UiError | null>(null);
@@ -159,7 +159,7 @@ function AddGuardian({ account, onAdd }: { account: Account; onAdd: (g: Guardian
         </label>
         <label>
           {t("guardians.kind")}
-          <select value={kind} onChange={(e) => setKind(e.target.value as GuardianKindView)}>
+          <select value={kind} onChange={(e) => setKind(e.target.value as GuardianKind)}>
             {KINDS.map((k) => (
               <option key={k} value={k}>
                 {t(`kind.${k}` as Key)}

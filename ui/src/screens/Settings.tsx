@@ -1,11 +1,11 @@
 import { useEffect, useState } from "react";
-import type { Account, AppStatus, ChainView, Language, PaperSharesView, UiError } from "../backend";
+import type { Account, AppStatus, ChainView, AppLanguage, PaperSharesView, UiError } from "../backend";
 import { asUiError } from "../backend";
 import { useEnv } from "../context";
 import { ErrorBox } from "../components/ErrorBox";
 import { SharesSheet } from "../components/SharesSheet";
 
-const LANGUAGES: { code: Language; label: string }[] = [
+const LANGUAGES: { code: AppLanguage; label: string }[] = [
   { code: "en", label: "English" },
   { code: "zh-Hans", label: "简体中文" },
   { code: "zh-Hant", label: "繁體中文" },
@@ -57,7 +57,7 @@ export function Settings({ status, accounts, onChanged }: { status: AppStatus; a
           {t("settings.language")}
           <select
             value={settings.language}
-            onChange={(e) => act(() => backend.saveSettings({ ...settings, language: e.target.value as Language }))}
+            onChange={(e) => act(() => backend.saveSettings({ ...settings, language: e.target.value as AppLanguage }))}
           >
             {LANGUAGES.map((l) => (
               <option key={l.code} value={l.code}>

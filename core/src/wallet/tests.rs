@@ -1,0 +1,341 @@
+//! Unit tests of the application layer over scripted networks: no chain, milliseconds each. The
+//! same flows run against a real dev chain in `paymaster/tests` and the bindings' live tests.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use alloy_primitives::{Address, U256};
+use alloy_sol_types::SolValue;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::chains::NativeCurrency;
+use crate::error::{Classified, ErrorKind};
+use crate::recovery::{Guardian, GuardianKind};
+use crate::rpc::{RpcBackend, RpcError, RpcFuture, RpcTransport};
+use crate::vault::KdfParams;
+
+const TOKEN: Address = Address::repeat_byte(0x70);
+const FRIEND: Address = Address::repeat_byte(0xf1);
+const PHRASE: &str = "abandon abandon abandon abandon abandon abandon abandon abandon abandon \
+                      abandon abandon about";
+
+/// A node whose answers are set per method; every call is logged.
+#[derive(Default)]
+struct Node {
+    balance: U256,
+    token_balance: U256,
+    deployed: bool,
+    down: bool,
+    calls: Mutex<Vec<String>>,
+}
+
+impl RpcBackend for Node {
+    fn call<'a>(&'a self, method: &'a str, params: &'a Value) -> RpcFuture<'a> {
+        self.calls.lock().expect("log").push(method.to_owned());
+        let answer = if self.down {
+            Err(RpcError::Unreachable {
+                host: "node".into(),
+                message: "connection refused".into(),
+            })
+        } else {
+            match method {
+                "eth_getBalance" => Ok(json!(format!("{:#x}", self.balance))),
+                "eth_getCode" => Ok(json!(if self.deployed { "0x6001" } else { "0x" })),
+                "eth_call" => {
+                    let data = params[0]["data"].as_str().or(params[0]["input"].as_str());
+                    let selector = data.unwrap_or_default().get(..10).unwrap_or_default();
+                    let out = match selector {
+                        "0x313ce567" => U256::from(6).abi_encode(),
+                        "0x95d89b41" => "HDD".to_owned().abi_encode(),
+                        "0x70a08231" => self.token_balance.abi_encode(),
+                        _ => Vec::new(),
+                    };
+                    Ok(json!(alloy_primitives::hex::encode_prefixed(out)))
+                }
+                _ => Err(RpcError::Server {
+                    code: crate::codes::METHOD_NOT_FOUND,
+                    message: format!("{method} is not scripted"),
+                    data: None,
+                }),
+            }
+        };
+        Box::pin(async move { answer })
+    }
+}
+
+/// Reaches the scripted node of each URL.
+struct Script(HashMap<String, Arc<Node>>);
+
+impl crate::rpc::Connector for Script {
+    fn connect(&self, url: &str) -> Result<RpcTransport, RpcError> {
+        let node = self.0.get(url).cloned().unwrap_or_default();
+        Ok(RpcTransport::with_backend(url, node))
+    }
+}
+
+fn chain(chain_id: u64, url: &str) -> Chain {
+    Chain {
+        chain_id,
+        name: format!("Test {chain_id}"),
+        native_currency: NativeCurrency {
+            name: "Ether".into(),
+            symbol: "ETH".into(),
+            decimals: 18,
+        },
+        rpc_urls: vec![url.into()],
+        explorer_url: None,
+        bundler_url: Some(format!("{url}/bundler")),
+        paymaster_url: Some(format!("{url}/paymaster")),
+        testnet: true,
+    }
+}
+
+/// A wallet with the test phrase's first account and `nodes` as its networks (chain ids from
+/// 900); the temporary folder lives as long as the wallet.
+fn wallet(nodes: Vec<Node>) -> (Wallet, WalletAccount, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut vault = Vault::create(
+        &dir.path().join("w.harbor"),
+        "a long password",
+        KdfParams::LIGHT,
+    )
+    .expect("vault");
+    let mut script = HashMap::new();
+    for (i, node) in nodes.into_iter().enumerate() {
+        let url = format!("http://node{i}");
+        vault
+            .save_chain(&chain(900 + i as u64, &url))
+            .expect("chain");
+        script.insert(url, Arc::new(node));
+    }
+    let wallet = Wallet::with_connector(Arc::new(Mutex::new(vault)), Arc::new(Script(script)));
+    let account = wallet
+        .import_phrase("Main", PHRASE)
+        .expect("import")
+        .account;
+    (wallet, account, dir)
+}
+
+fn request(account: &WalletAccount, amount: &str, token: Option<Address>) -> SendRequest {
+    SendRequest {
+        account: account.address,
+        chain_id: 900,
+        to: FRIEND,
+        amount: amount.into(),
+        token,
+    }
+}
+
+#[tokio::test]
+async fn review_checks_amount_balance_and_recipient() {
+    let node = Node {
+        balance: U256::from(10u64).pow(U256::from(18)),
+        ..Node::default()
+    };
+    let (wallet, account, _dir) = wallet(vec![node]);
+    let review = wallet
+        .review_send(&request(&account, "0.250", None))
+        .await
+        .expect("review");
+    assert_eq!(review.amount, "0.25");
+    assert_eq!(review.symbol, "ETH");
+    assert!(review.sponsored && review.creates_account);
+    assert_eq!(
+        review.warnings,
+        vec![crate::contacts::RecipientWarning::FirstTime]
+    );
+
+    let error = wallet
+        .review_send(&request(&account, "1.5", None))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InsufficientFunds);
+    assert_eq!(
+        error.to_string(),
+        "this account has 1 ETH, less than 1.5 ETH"
+    );
+    let error = wallet
+        .review_send(&request(&account, "0", None))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, WalletError::ZeroAmount), "{error}");
+    let error = wallet
+        .review_send(&request(&account, "1.2.3", None))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
+async fn token_amounts_use_the_token_decimals() {
+    let node = Node {
+        token_balance: U256::from(25_000_000u64),
+        deployed: true,
+        ..Node::default()
+    };
+    let (wallet, account, _dir) = wallet(vec![node]);
+    let review = wallet
+        .review_send(&request(&account, "12.5", Some(TOKEN)))
+        .await
+        .expect("review");
+    assert_eq!(
+        (review.amount.as_str(), review.symbol.as_str()),
+        ("12.5", "HDD")
+    );
+    assert!(!review.creates_account);
+    // 7 decimals are one too many for a 6-decimal token.
+    let error = wallet
+        .review_send(&request(&account, "1.0000001", Some(TOKEN)))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    let error = wallet
+        .review_send(&request(&account, "25.000001", Some(TOKEN)))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InsufficientFunds);
+}
+
+#[tokio::test]
+async fn a_network_that_is_down_does_not_hide_the_others() {
+    let up = Node {
+        balance: U256::from(5u64),
+        token_balance: U256::from(1_500_000u64),
+        ..Node::default()
+    };
+    let down = Node {
+        down: true,
+        ..Node::default()
+    };
+    let (wallet, account, _dir) = wallet(vec![up, down]);
+    let balances = wallet
+        .balances(account.address, &[(900, TOKEN)])
+        .await
+        .expect("balances");
+    assert_eq!(balances.len(), 2);
+    let formatted: Vec<_> = balances[0]
+        .amounts
+        .iter()
+        .map(|a| a.formatted.as_str())
+        .collect();
+    assert_eq!(formatted, ["0.000000000000000005", "1.5"]);
+    assert!(balances[0].error.is_none());
+    let error = balances[1]
+        .error
+        .as_ref()
+        .expect("the second network is down");
+    assert_eq!(error.kind(), ErrorKind::Network);
+    assert!(balances[1].amounts.is_empty());
+}
+
+#[tokio::test]
+async fn only_accounts_of_this_wallet_can_send() {
+    let (wallet, account, _dir) = wallet(vec![Node {
+        balance: U256::from(10u64).pow(U256::from(18)),
+        ..Node::default()
+    }]);
+    let mut stranger = request(&account, "0.1", None);
+    stranger.account = Address::repeat_byte(0x99);
+    // The balance check passes for the stranger's address too; the key lookup refuses it.
+    let error = wallet.send(&stranger, &|_| {}).await.unwrap_err();
+    assert!(matches!(error, WalletError::NotYourAccount(a) if a == stranger.account));
+    assert_eq!(error.kind(), ErrorKind::NotFound);
+    // The wallet's own account resolves to its key and the account it was created as.
+    let (signer, harbor) = wallet.signer_for(account.address).await.expect("own");
+    assert_eq!(crate::keys::Signer::address(&signer), account.owner);
+    assert_eq!(harbor.address(), account.address);
+}
+
+#[tokio::test]
+async fn a_locked_vault_is_named_as_such() {
+    let (wallet, account, _dir) = wallet(vec![Node::default()]);
+    wallet.vault().lock().expect("vault").lock();
+    let error = wallet.accounts().unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Locked);
+    let error = wallet
+        .review_send(&request(&account, "1", None))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Locked);
+}
+
+#[tokio::test]
+async fn guardians_are_named_from_the_vault_on_every_network() {
+    let (wallet, account, _dir) = wallet(vec![Node::default(), Node::default()]);
+    let bob = Guardian {
+        address: Address::repeat_byte(0xb0),
+        name: "Bob".into(),
+        kind: GuardianKind::Person,
+    };
+    wallet
+        .unlocked(|v| Ok(v.save_guardian(account.address, &bob)?))
+        .expect("save");
+    // Nothing deployed: each network answers with no guardians, none hidden.
+    let sets = wallet.guardians(account.address).await.expect("guardians");
+    assert_eq!(
+        sets.iter().map(|s| s.chain_id).collect::<Vec<_>>(),
+        [900, 901]
+    );
+    assert!(sets.iter().all(|s| !s.deployed && s.guardians.is_empty()));
+    let link = wallet
+        .create_invitation(account.address, " Ana\n", GuardianKind::OwnDevice)
+        .expect("invitation");
+    let reply = wallet
+        .accept_invitation(&link, account.address, "Tablet")
+        .await
+        .expect("accept");
+    let reply = super::guardians::read_invitation_reply(&reply).expect("reply");
+    assert_eq!(reply.guardian, account.owner);
+    assert_eq!(reply.kind, GuardianKind::OwnDevice);
+}
+
+#[test]
+fn every_wallet_error_has_a_kind_and_no_secret() {
+    let cases: Vec<(WalletError, ErrorKind)> = vec![
+        (
+            WalletError::InvalidAddress("0x12".into()),
+            ErrorKind::InvalidInput,
+        ),
+        (WalletError::NotYourAccount(FRIEND), ErrorKind::NotFound),
+        (WalletError::ZeroAmount, ErrorKind::InvalidInput),
+        (
+            WalletError::InsufficientFunds {
+                available: "1".into(),
+                amount: "2".into(),
+                symbol: "ETH".into(),
+            },
+            ErrorKind::InsufficientFunds,
+        ),
+        (
+            WalletError::UnknownLanguage("xx".into()),
+            ErrorKind::InvalidInput,
+        ),
+        (WalletError::NoKeyForRecovery, ErrorKind::InvalidInput),
+        (
+            WalletError::RecoveryNotFound("r1".into()),
+            ErrorKind::NotFound,
+        ),
+        (WalletError::EmptyWallet("w1".into()), ErrorKind::Storage),
+        (WalletError::RecoveryKeyMissing, ErrorKind::Storage),
+        (VaultError::WrongPassword.into(), ErrorKind::WrongPassword),
+        (
+            crate::keys::Mnemonic::parse(&PHRASE.replacen("abandon", "zzzz", 1))
+                .unwrap_err()
+                .into(),
+            ErrorKind::InvalidPhrase,
+        ),
+    ];
+    for (error, kind) in cases {
+        assert_eq!(error.kind(), kind, "{error}");
+        assert!(!error.to_string().contains("zzzz"), "{error}");
+    }
+    let phrase: WalletError = crate::keys::Mnemonic::parse(&PHRASE.replacen("abandon", "zzzz", 1))
+        .unwrap_err()
+        .into();
+    assert_eq!(phrase.word_positions(), vec![1]);
+    assert_eq!(
+        parse_address(" 0x12 ").unwrap_err().to_string(),
+        "\u{201c}0x12\u{201d} is not an address (0x followed by 40 hex characters)"
+    );
+}

@@ -1,0 +1,336 @@
+//! Conversions between the UI's records ([`crate::dto`]) and the core's: addresses as checksum
+//! text, amounts as formatted text, kinds as camelCase names. No wallet logic lives here.
+
+use harbor_core::aa::SendProgress;
+use harbor_core::chains::{Chain, NativeCurrency};
+use harbor_core::contacts::{Contact, RecipientCheck, RecipientWarning};
+use harbor_core::recovery::{self as core_recovery, Guardian, InvitationReply};
+use harbor_core::vault::{self as core_vault, PaperShares};
+use harbor_core::wallet::{self as core_wallet, AlertKind, WalletAccount};
+
+use crate::dto::*;
+use crate::error::{UiResult, parse_address};
+
+fn checksum(a: harbor_core::Address) -> String {
+    a.to_checksum(None)
+}
+
+fn blank_to_none(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+pub(crate) fn account_view(a: &WalletAccount) -> Account {
+    Account {
+        wallet_id: a.wallet_id.clone(),
+        index: a.index,
+        name: a.name.clone(),
+        address: checksum(a.address),
+        owner: checksum(a.owner),
+        has_phrase: a.has_phrase,
+        recovered: a.recovered,
+    }
+}
+
+pub(crate) fn new_wallet(w: core_wallet::NewWallet) -> NewWallet {
+    NewWallet {
+        account: account_view(&w.account),
+        wallet_id: w.wallet_id,
+    }
+}
+
+pub(crate) fn paper_shares_view(paper: &PaperShares) -> PaperSharesView {
+    PaperSharesView {
+        shares: paper
+            .groups
+            .iter()
+            .flatten()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+        language: paper.language.code().into(),
+        language_name: paper.language.native_name().into(),
+        first_address: checksum(paper.first_address),
+    }
+}
+
+pub(crate) fn chain_view(c: &Chain, custom: bool) -> ChainView {
+    ChainView {
+        chain_id: c.chain_id,
+        name: c.name.clone(),
+        symbol: c.native_currency.symbol.clone(),
+        rpc_url: c.rpc_urls.first().cloned().unwrap_or_default(),
+        bundler_url: c.bundler_url.clone(),
+        paymaster_url: c.paymaster_url.clone(),
+        explorer_url: c.explorer_url.clone(),
+        testnet: c.testnet,
+        custom,
+    }
+}
+
+pub(crate) fn core_chain(chain: ChainView) -> Chain {
+    Chain {
+        chain_id: chain.chain_id,
+        name: chain.name.trim().to_owned(),
+        native_currency: NativeCurrency {
+            name: chain.symbol.clone(),
+            symbol: chain.symbol,
+            decimals: 18,
+        },
+        rpc_urls: vec![chain.rpc_url.trim().to_owned()],
+        explorer_url: blank_to_none(chain.explorer_url),
+        bundler_url: blank_to_none(chain.bundler_url),
+        paymaster_url: blank_to_none(chain.paymaster_url),
+        testnet: chain.testnet,
+    }
+}
+
+pub(crate) fn balances_view(b: core_wallet::ChainBalances) -> ChainBalances {
+    ChainBalances {
+        chain_id: b.chain_id,
+        chain_name: b.chain_name,
+        deployed: b.deployed,
+        sponsored: b.sponsored,
+        amounts: b
+            .amounts
+            .into_iter()
+            .map(|a| Amount {
+                token: a.token.map(checksum),
+                symbol: a.symbol,
+                formatted: a.formatted,
+                raw: a.raw.to_string(),
+                decimals: a.decimals,
+            })
+            .collect(),
+        error: b.error.map(Into::into),
+    }
+}
+
+pub(crate) fn contact_view(c: Contact) -> ContactView {
+    ContactView {
+        address: checksum(c.address),
+        name: c.name,
+        last_sent_at: c.last_sent_at,
+    }
+}
+
+fn warning_view(w: RecipientWarning) -> RecipientWarningView {
+    match w {
+        RecipientWarning::FirstTime => RecipientWarningView::FirstTime,
+        RecipientWarning::LooksLike { known, name } => RecipientWarningView::LooksLike {
+            known: checksum(known),
+            name,
+        },
+        RecipientWarning::ZeroAddress => RecipientWarningView::ZeroAddress,
+        RecipientWarning::OwnAccount => RecipientWarningView::OwnAccount,
+    }
+}
+
+pub(crate) fn recipient_view(check: RecipientCheck) -> RecipientView {
+    RecipientView {
+        checksum: check.checksum,
+        name: check.contact.and_then(|c| c.name),
+        warnings: check.warnings.into_iter().map(warning_view).collect(),
+    }
+}
+
+pub(crate) fn core_request(r: &SendRequest) -> UiResult<core_wallet::SendRequest> {
+    Ok(core_wallet::SendRequest {
+        account: parse_address(&r.account)?,
+        chain_id: r.chain_id,
+        to: parse_address(&r.to)?,
+        amount: r.amount.clone(),
+        token: r.token.as_deref().map(parse_address).transpose()?,
+    })
+}
+
+pub(crate) fn review_view(r: core_wallet::SendReview) -> SendReview {
+    SendReview {
+        from: checksum(r.from),
+        to: checksum(r.to),
+        to_name: r.to_name,
+        amount: r.amount,
+        symbol: r.symbol,
+        chain_name: r.chain_name,
+        sponsored: r.sponsored,
+        sponsor: r.sponsored.then(|| "Harbor sponsor".to_owned()),
+        creates_account: r.creates_account,
+        warnings: r.warnings.into_iter().map(warning_view).collect(),
+    }
+}
+
+pub(crate) fn stage_view(p: SendProgress) -> SendStage {
+    match p {
+        SendProgress::Preparing => SendStage::Preparing,
+        SendProgress::Sponsoring => SendStage::Sponsoring,
+        SendProgress::Signing => SendStage::Signing,
+        SendProgress::Submitted { user_op_hash } => SendStage::Submitted {
+            user_op_hash: user_op_hash.to_string(),
+        },
+        SendProgress::Included {
+            transaction_hash, ..
+        } => SendStage::Included {
+            transaction_hash: transaction_hash.map(|h| h.to_string()),
+        },
+        SendProgress::Failed { reason } => SendStage::Failed { reason },
+    }
+}
+
+pub(crate) fn receipt_view(r: core_wallet::Receipt) -> Receipt {
+    Receipt {
+        user_op_hash: r.user_op_hash.to_string(),
+        transaction_hash: r.transaction_hash.map(|h| h.to_string()),
+        block_number: r.block_number,
+        gas_cost: r.gas_cost_formatted,
+        gas_symbol: r.gas_symbol,
+        sponsor: r.sponsor,
+        explorer_url: r.explorer_url,
+    }
+}
+
+pub(crate) fn activity_view(a: core_wallet::Activity) -> ActivityEntry {
+    let e = a.entry;
+    ActivityEntry {
+        id: e.id,
+        chain_id: e.chain_id,
+        chain_name: a.chain_name,
+        description: e.description,
+        status: match e.status {
+            core_vault::ActivityStatus::Pending => ActivityStatus::Pending,
+            core_vault::ActivityStatus::Confirmed => ActivityStatus::Confirmed,
+            core_vault::ActivityStatus::Failed => ActivityStatus::Failed,
+        },
+        to: e.transfer.as_ref().map(|t| checksum(t.to)),
+        amount: e.transfer.as_ref().map(|t| t.amount.clone()),
+        symbol: e.transfer.as_ref().map(|t| t.symbol.clone()),
+        gas_cost: a.gas_cost,
+        gas_symbol: a.gas_symbol,
+        sponsor: e.sponsor,
+        error: e.error,
+        explorer_url: a.explorer_url,
+        created_at: e.created_at,
+    }
+}
+
+impl From<core_recovery::GuardianKind> for GuardianKind {
+    fn from(k: core_recovery::GuardianKind) -> Self {
+        match k {
+            core_recovery::GuardianKind::Person => Self::Person,
+            core_recovery::GuardianKind::OwnDevice => Self::OwnDevice,
+            core_recovery::GuardianKind::HardwareWallet => Self::HardwareWallet,
+            core_recovery::GuardianKind::Contract => Self::Contract,
+        }
+    }
+}
+
+impl From<GuardianKind> for core_recovery::GuardianKind {
+    fn from(k: GuardianKind) -> Self {
+        match k {
+            GuardianKind::Person => Self::Person,
+            GuardianKind::OwnDevice => Self::OwnDevice,
+            GuardianKind::HardwareWallet => Self::HardwareWallet,
+            GuardianKind::Contract => Self::Contract,
+        }
+    }
+}
+
+pub(crate) fn core_guardian(g: &GuardianView) -> UiResult<Guardian> {
+    Ok(Guardian {
+        address: parse_address(&g.address)?,
+        name: g.name.clone(),
+        kind: g.kind.into(),
+    })
+}
+
+pub(crate) fn guardian_set_view(s: core_wallet::GuardianSet) -> GuardianSetView {
+    GuardianSetView {
+        chain_id: s.chain_id,
+        chain_name: s.chain_name,
+        deployed: s.deployed,
+        guardians: s
+            .guardians
+            .into_iter()
+            .map(|g| GuardianView {
+                address: checksum(g.address),
+                name: g.name,
+                kind: g.kind.into(),
+            })
+            .collect(),
+        threshold: s.threshold,
+        security_delay_seconds: s.security_delay_seconds,
+        error: s.error.map(Into::into),
+    }
+}
+
+pub(crate) fn advice_view(a: core_wallet::GuardianAdvice) -> GuardianAdvice {
+    GuardianAdvice {
+        suggested_threshold: a.suggested_threshold,
+        warnings: a
+            .warnings
+            .iter()
+            .map(|w| {
+                serde_json::to_value(w)
+                    .ok()
+                    .and_then(|v| v.get("kind").and_then(|k| k.as_str().map(str::to_owned)))
+                    .unwrap_or_else(|| format!("{w:?}"))
+            })
+            .collect(),
+    }
+}
+
+pub(crate) fn reply_view(reply: InvitationReply) -> InvitationReplyView {
+    InvitationReplyView {
+        account: checksum(reply.account),
+        guardian: checksum(reply.guardian),
+        name: reply.name,
+    }
+}
+
+pub(crate) fn recovery_view(s: core_wallet::RecoveryStatus) -> RecoveryView {
+    RecoveryView {
+        id: s.id,
+        account: checksum(s.account),
+        new_owner: checksum(s.new_owner),
+        request_link: s.request_link,
+        finished: s.finished,
+        chains: s
+            .chains
+            .into_iter()
+            .map(|c| ChainRecoveryView {
+                chain_id: c.chain_id,
+                chain_name: c.chain_name,
+                stage: c.stage.name().into(),
+                approvals: c.approvals,
+                threshold: c.threshold,
+                execute_after: c.execute_after.map(|t| t as i64),
+                last_error: c.last_error,
+            })
+            .collect(),
+    }
+}
+
+pub(crate) fn request_view(r: core_wallet::RequestSummary) -> RequestView {
+    RequestView {
+        account: checksum(r.account),
+        new_owner: checksum(r.new_owner),
+        description: r.description,
+        note: r.note,
+        valid_until: r.valid_until as i64,
+        chain_ids: r.chain_ids,
+    }
+}
+
+pub(crate) fn alert_view(a: core_wallet::Alert) -> AlertView {
+    AlertView {
+        kind: match a.kind {
+            AlertKind::Pending => "pending",
+            AlertKind::Taken => "taken",
+            AlertKind::NotRecoveredHere => "notRecoveredHere",
+        }
+        .into(),
+        cancellable: a.cancellable(),
+        chain_id: a.chain_id,
+        chain_name: a.chain_name,
+        new_owner: checksum(a.new_owner),
+        execute_after: a.execute_after.map(|t| t as i64),
+        message: a.message,
+    }
+}
