@@ -98,6 +98,35 @@ pub trait Classified: std::error::Error {
     }
 }
 
+/// Calls `$m!` with every public error type of the core, so a shell implements its `From`
+/// conversions once, over the whole list (a new error type reaches every shell).
+#[macro_export]
+macro_rules! for_each_error {
+    ($m:ident) => {
+        $m!(
+            $crate::aa::SendError,
+            $crate::aa::UserOperationError,
+            $crate::chains::ChainError,
+            $crate::dapp::DappError,
+            $crate::evm::SignatureError,
+            $crate::evm::TxError,
+            $crate::evm::TypedDataError,
+            $crate::keys::HdError,
+            $crate::keys::KeyError,
+            $crate::keys::MnemonicError,
+            $crate::keys::PathError,
+            $crate::keys::SignError,
+            $crate::recovery::RecoveryError,
+            $crate::recovery::shamir::Slip39Error,
+            $crate::rpc::RpcError,
+            $crate::tokens::AmountError,
+            $crate::vault::SecureStoreError,
+            $crate::vault::VaultError,
+            $crate::wallet::WalletError,
+        );
+    };
+}
+
 /// Implements [`Classified`] for an error enum from an exhaustive `kind` function written next
 /// to it (and, optionally, a `word_positions` one).
 #[macro_export]

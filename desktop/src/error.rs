@@ -111,7 +111,7 @@ impl UiError {
     }
 }
 
-/// `From` each core error, through its own classification.
+/// `From` every core error, through its own classification.
 macro_rules! from_classified {
     ($($error:ty),* $(,)?) => {$(
         impl From<$error> for UiError {
@@ -122,19 +122,7 @@ macro_rules! from_classified {
     )*};
 }
 
-from_classified!(
-    harbor_core::wallet::WalletError,
-    harbor_core::vault::VaultError,
-    harbor_core::vault::SecureStoreError,
-    harbor_core::keys::MnemonicError,
-    harbor_core::keys::KeyError,
-    harbor_core::recovery::shamir::Slip39Error,
-    harbor_core::recovery::RecoveryError,
-    harbor_core::rpc::RpcError,
-    harbor_core::aa::SendError,
-    harbor_core::chains::ChainError,
-    harbor_core::tokens::AmountError,
-);
+harbor_core::for_each_error!(from_classified);
 
 /// Parses an address typed or pasted by the user.
 pub fn parse_address(text: &str) -> UiResult<alloy_primitives::Address> {

@@ -177,7 +177,7 @@ impl HarborError {
     }
 }
 
-/// `From` each core error, through its own classification.
+/// `From` every core error, through its own classification.
 macro_rules! from_classified {
     ($($error:ty),* $(,)?) => {$(
         impl From<$error> for HarborError {
@@ -188,22 +188,7 @@ macro_rules! from_classified {
     )*};
 }
 
-from_classified!(
-    harbor_core::wallet::WalletError,
-    harbor_core::vault::VaultError,
-    harbor_core::vault::SecureStoreError,
-    harbor_core::keys::MnemonicError,
-    harbor_core::keys::KeyError,
-    harbor_core::keys::SignError,
-    harbor_core::recovery::shamir::Slip39Error,
-    harbor_core::recovery::RecoveryError,
-    harbor_core::rpc::RpcError,
-    harbor_core::aa::SendError,
-    harbor_core::chains::ChainError,
-    harbor_core::tokens::AmountError,
-    harbor_core::evm::TxError,
-    harbor_core::evm::TypedDataError,
-);
+harbor_core::for_each_error!(from_classified);
 
 /// Result of every exported call.
 pub type Result<T, E = HarborError> = std::result::Result<T, E>;

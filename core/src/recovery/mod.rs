@@ -19,6 +19,8 @@ mod guardians;
 mod payload;
 mod session;
 pub mod shamir;
+#[cfg(feature = "net")]
+mod watch;
 
 use alloy_primitives::Address;
 
@@ -27,7 +29,7 @@ pub use approval::{
     describe_request, harbor_message_digest, latest_config, recovery_digest,
 };
 #[cfg(feature = "net")]
-pub use client::{RecoveryAlert, RecoveryClient};
+pub use client::RecoveryClient;
 pub use config::{
     DEFAULT_SECURITY_DELAY, MAX_SECURITY_DELAY, MIN_SECURITY_DELAY, SignedConfig, check_settings,
     config_digest, invalidate_approvals_call,
@@ -43,6 +45,8 @@ pub use payload::{
 pub use session::{
     ChainRecovery, CollectedApproval, ContractCheck, KeyLocation, RecoverySession, RecoveryStage,
 };
+#[cfg(feature = "net")]
+pub use watch::RecoveryAlert;
 
 /// Errors of guardian management and recovery, each a sentence for the person using the wallet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
