@@ -14,9 +14,8 @@ import { Recovery } from "./screens/Recovery";
 import { Settings } from "./screens/Settings";
 import type { Key } from "./i18n";
 import { countdown } from "./format";
+import { SCREENS, type Screen } from "./navigation";
 
-export type Screen = "home" | "send" | "receive" | "activity" | "guardians" | "recovery" | "settings";
-const SCREENS: Screen[] = ["home", "send", "receive", "activity", "guardians", "recovery", "settings"];
 
 /** The whole app over `backend`. */
 export function App({ backend, alertPollMs = 10000 }: { backend: Backend; alertPollMs?: number }) {

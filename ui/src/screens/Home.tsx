@@ -5,7 +5,7 @@ import { useEnv } from "../context";
 import { Copyable } from "../components/Copy";
 import { ErrorBox } from "../components/ErrorBox";
 import { Qr } from "../components/Qr";
-import type { Screen } from "../App";
+import type { Screen } from "../navigation";
 
 /** Sums amounts with the same ticker across chains (as decimal strings, exact). */
 export function totals(chains: ChainBalances[]): { symbol: string; amount: string }[] {
