@@ -348,7 +348,6 @@ impl App {
     /// Adds or changes a network.
     pub fn save_chain(&self, chain: ChainView) -> UiResult<()> {
         let chain = core_chain(chain);
-        chain.validate()?;
         self.unlocked(|v| Ok(v.save_chain(&chain)?))
     }
 

@@ -166,7 +166,17 @@ fn build_workspace() -> Result {
     if BUILT.load(std::sync::atomic::Ordering::Relaxed) {
         return Ok(());
     }
-    run(cargo().args(["build", "--workspace", "--all-features", "--lib", "--bins"]))?;
+    // The targets and features of `cargo test`: its dev-dependencies' features are unified in,
+    // so nextest, the doc tests, the bindings, the relay and the app all reuse this one build.
+    run(cargo().args([
+        "build",
+        "--workspace",
+        "--all-features",
+        "--lib",
+        "--bins",
+        "--tests",
+        "--examples",
+    ]))?;
     BUILT.store(true, std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }
@@ -197,6 +207,9 @@ fn test(args: &[String]) -> Result {
     // The desktop crate embeds the built UI, so build it before anything compiles the workspace.
     desktop::prepare()?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
+    // One build of the workspace for everything below (clippy checks separately: its lint pass
+    // cannot reuse compiled code).
+    build_workspace()?;
     run(cargo().args([
         "clippy",
         "--workspace",
