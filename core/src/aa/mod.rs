@@ -6,6 +6,7 @@ mod account;
 mod revert;
 #[cfg(feature = "net")]
 mod send;
+mod signature;
 mod user_operation;
 
 pub use account::{
@@ -18,6 +19,9 @@ pub use revert::{decode_revert, explain_entry_point_reason};
 #[cfg(feature = "net")]
 pub use send::{
     AccountClient, GasPayer, PreparedOperation, SendError, SendOptions, SendOutcome, SendProgress,
+};
+pub use signature::{
+    ERC6492_MAGIC, account_message_digest, sign_as_account, unwrap_erc6492, wrap_erc6492,
 };
 pub use user_operation::{
     ENTRY_POINT_V07, ENTRY_POINT_V08, EntryPointVersion, IEntryPoint, IValidation,

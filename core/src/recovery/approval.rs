@@ -18,11 +18,6 @@ sol! {
         uint256 nonce;
         uint256 deadline;
     }
-
-    /// The wrapper a Harbor account's owner signs to answer ERC-1271 for the account.
-    struct HarborMessage {
-        bytes32 hash;
-    }
 }
 
 /// The account's recovery-relevant state on one chain.
@@ -134,13 +129,7 @@ pub fn recovery_digest(
 /// The digest the owner of Harbor account `account` signs so that the account approves `hash`
 /// through ERC-1271.
 pub fn harbor_message_digest(chain_id: u64, account: Address, hash: B256) -> B256 {
-    let domain = eip712_domain! {
-        name: "HarborAccount",
-        version: "1",
-        chain_id: chain_id,
-        verifying_contract: account,
-    };
-    HarborMessage { hash }.eip712_signing_hash(&domain)
+    crate::aa::account_message_digest(chain_id, account, hash)
 }
 
 /// How a guardian signs.

@@ -6,7 +6,8 @@ use alloy_primitives::Address;
 use crate::aa::SendError;
 use crate::chains::ChainError;
 use crate::error::ErrorKind;
-use crate::keys::{KeyError, MnemonicError};
+use crate::evm::TypedDataError;
+use crate::keys::{KeyError, MnemonicError, SignError};
 use crate::recovery::RecoveryError;
 use crate::recovery::shamir::Slip39Error;
 use crate::rpc::RpcError;
@@ -77,6 +78,12 @@ pub enum WalletError {
     /// A private key is not valid.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// Typed data that cannot be signed.
+    #[error(transparent)]
+    TypedData(#[from] TypedDataError),
+    /// The key could not sign.
+    #[error(transparent)]
+    Sign(#[from] SignError),
 }
 
 crate::classified!(
@@ -98,6 +105,8 @@ crate::classified!(
         WalletError::Mnemonic(inner) => inner.kind(),
         WalletError::Shares(inner) => inner.kind(),
         WalletError::Key(inner) => inner.kind(),
+        WalletError::TypedData(inner) => inner.kind(),
+        WalletError::Sign(inner) => inner.kind(),
     },
     |e: &WalletError| match e {
         WalletError::Vault(inner) => inner.word_positions(),

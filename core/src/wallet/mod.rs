@@ -8,7 +8,8 @@
 //! One job per file: `accounts` (the accounts and the one rule for which key signs for which
 //! account), `send` (balances, review, send, the activity record), `activity`, `guardians`
 //! (guardians on every chain, invitations), `recovery` (recovering on a new device, approving as
-//! a guardian, the owner's alerts and cancel) and `error`.
+//! a guardian, the owner's alerts and cancel), `signing` (ERC-1271 / ERC-6492 signatures by
+//! the smart account) and `error`.
 
 mod accounts;
 mod activity;
@@ -16,6 +17,7 @@ mod error;
 mod guardians;
 mod recovery;
 mod send;
+mod signing;
 #[cfg(test)]
 mod tests;
 

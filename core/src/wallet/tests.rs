@@ -20,14 +20,80 @@ const FRIEND: Address = Address::repeat_byte(0xf1);
 const PHRASE: &str = "abandon abandon abandon abandon abandon abandon abandon abandon abandon \
                       abandon abandon about";
 
-/// A node whose answers are set per method; every call is logged.
+const PAYMASTER: Address = Address::repeat_byte(0x9a);
+
+/// A node, bundler and paymaster service in one, whose answers are set per method; every call
+/// is logged and every operation the bundler accepts is kept.
 #[derive(Default)]
 struct Node {
     balance: U256,
     token_balance: U256,
     deployed: bool,
     down: bool,
+    /// The bundler refuses operations with this JSON-RPC error.
+    bundler_refuses: Option<(i64, &'static str)>,
     calls: Mutex<Vec<String>>,
+    sent: Mutex<Vec<crate::aa::UserOperation>>,
+}
+
+impl Node {
+    /// What the bundler does with an operation: checks it is signed by its sender's owner key
+    /// over the hash the EntryPoint v0.7 computes, keeps it and answers that hash.
+    fn accept(&self, params: &Value) -> Result<Value, RpcError> {
+        if let Some((code, message)) = self.bundler_refuses {
+            return Err(RpcError::Server {
+                code,
+                message: message.into(),
+                data: None,
+            });
+        }
+        let op: crate::aa::UserOperation =
+            serde_json::from_value(params[0].clone()).map_err(|e| RpcError::Server {
+                code: crate::codes::INVALID_PARAMS,
+                message: e.to_string(),
+                data: None,
+            })?;
+        let hash = crate::aa::user_operation_hash(
+            &op,
+            crate::aa::EntryPointVersion::V07,
+            crate::aa::ENTRY_POINT_V07,
+            900,
+        );
+        let signature = crate::evm::parse_signature(&op.signature).expect("65 bytes");
+        let signer = crate::evm::recover_address(&hash, &signature).expect("recoverable");
+        let seed = crate::keys::Mnemonic::parse(PHRASE)
+            .expect("phrase")
+            .to_seed("");
+        let owner = crate::keys::HdRoot::from_seed(&seed)
+            .expect("root")
+            .derive_signer(&crate::keys::DerivationPath::ethereum(0))
+            .expect("key");
+        assert_eq!(
+            signer,
+            crate::keys::Signer::address(&owner),
+            "signed by the owner key"
+        );
+        self.sent.lock().expect("sent").push(op);
+        Ok(json!(hash))
+    }
+
+    fn receipt(&self, params: &Value) -> Value {
+        let sent = self.sent.lock().expect("sent");
+        let Some(op) = sent.last() else {
+            return Value::Null;
+        };
+        json!({
+            "userOpHash": params[0],
+            "entryPoint": crate::aa::ENTRY_POINT_V07,
+            "sender": op.sender,
+            "nonce": "0x0",
+            "paymaster": PAYMASTER,
+            "actualGasCost": "0x5af3107a4000",
+            "actualGasUsed": "0x186a0",
+            "success": true,
+            "receipt": {"transactionHash": format!("0x{}", "ab".repeat(32)), "blockNumber": "0x7"},
+        })
+    }
 }
 
 impl RpcBackend for Node {
@@ -49,10 +115,33 @@ impl RpcBackend for Node {
                         "0x313ce567" => U256::from(6).abi_encode(),
                         "0x95d89b41" => "HDD".to_owned().abi_encode(),
                         "0x70a08231" => self.token_balance.abi_encode(),
-                        _ => Vec::new(),
+                        // EntryPoint.getNonce and anything else: zero.
+                        _ => U256::ZERO.abi_encode(),
                     };
                     Ok(json!(alloy_primitives::hex::encode_prefixed(out)))
                 }
+                "eth_feeHistory" => Ok(json!({
+                    "baseFeePerGas": ["0x3b9aca00"],
+                    "reward": [["0x3b9aca00"]],
+                })),
+                "pm_getPaymasterStubData" => Ok(json!({
+                    "paymaster": PAYMASTER,
+                    "paymasterData": "0x",
+                    "paymasterVerificationGasLimit": "0x10000",
+                    "paymasterPostOpGasLimit": "0x0",
+                    "sponsor": {"name": "Test sponsor"},
+                })),
+                "eth_estimateUserOperationGas" => Ok(json!({
+                    "preVerificationGas": "0x10000",
+                    "verificationGasLimit": "0x60000",
+                    "callGasLimit": "0x10000",
+                })),
+                "pm_getPaymasterData" => Ok(json!({
+                    "paymaster": PAYMASTER,
+                    "paymasterData": "0x1234",
+                })),
+                "eth_sendUserOperation" => self.accept(params),
+                "eth_getUserOperationReceipt" => Ok(self.receipt(params)),
                 _ => Err(RpcError::Server {
                     code: crate::codes::METHOD_NOT_FOUND,
                     message: format!("{method} is not scripted"),
@@ -64,12 +153,15 @@ impl RpcBackend for Node {
     }
 }
 
-/// Reaches the scripted node of each URL.
+/// Reaches the scripted node of each URL (its bundler and paymaster at `/bundler`,
+/// `/paymaster`).
 struct Script(HashMap<String, Arc<Node>>);
 
 impl crate::rpc::Connector for Script {
     fn connect(&self, url: &str) -> Result<RpcTransport, RpcError> {
-        let node = self.0.get(url).cloned().unwrap_or_default();
+        let base = url.split("/bundler").next().unwrap_or(url);
+        let base = base.split("/paymaster").next().unwrap_or(base);
+        let node = self.0.get(base).cloned().unwrap_or_default();
         Ok(RpcTransport::with_backend(url, node))
     }
 }
@@ -94,6 +186,14 @@ fn chain(chain_id: u64, url: &str) -> Chain {
 /// A wallet with the test phrase's first account and `nodes` as its networks (chain ids from
 /// 900); the temporary folder lives as long as the wallet.
 fn wallet(nodes: Vec<Node>) -> (Wallet, WalletAccount, tempfile::TempDir) {
+    let (wallet, account, dir, _) = wallet_with_nodes(nodes);
+    (wallet, account, dir)
+}
+
+/// [`wallet`], with the scripted networks to look at afterwards.
+fn wallet_with_nodes(
+    nodes: Vec<Node>,
+) -> (Wallet, WalletAccount, tempfile::TempDir, Vec<Arc<Node>>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut vault = Vault::create(
         &dir.path().join("w.harbor"),
@@ -109,12 +209,20 @@ fn wallet(nodes: Vec<Node>) -> (Wallet, WalletAccount, tempfile::TempDir) {
             .expect("chain");
         script.insert(url, Arc::new(node));
     }
+    let mut kept: Vec<(String, Arc<Node>)> =
+        script.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    kept.sort_by(|a, b| a.0.cmp(&b.0));
     let wallet = Wallet::with_connector(Arc::new(Mutex::new(vault)), Arc::new(Script(script)));
     let account = wallet
         .import_phrase("Main", PHRASE)
         .expect("import")
         .account;
-    (wallet, account, dir)
+    (
+        wallet,
+        account,
+        dir,
+        kept.into_iter().map(|(_, n)| n).collect(),
+    )
 }
 
 fn request(account: &WalletAccount, amount: &str, token: Option<Address>) -> SendRequest {
@@ -245,6 +353,153 @@ async fn only_accounts_of_this_wallet_can_send() {
     let (signer, harbor) = wallet.signer_for(account.address).await.expect("own");
     assert_eq!(crate::keys::Signer::address(&signer), account.owner);
     assert_eq!(harbor.address(), account.address);
+}
+
+fn one_eth() -> Node {
+    Node {
+        balance: U256::from(10u64).pow(U256::from(18)),
+        ..Node::default()
+    }
+}
+
+#[tokio::test]
+async fn a_sponsored_send_is_signed_recorded_and_remembered() {
+    let (wallet, account, _dir, nodes) = wallet_with_nodes(vec![one_eth()]);
+    let stages = Mutex::new(Vec::new());
+    let receipt = wallet
+        .send(&request(&account, "0.25", None), &|p| {
+            stages.lock().expect("stages").push(p)
+        })
+        .await
+        .expect("send");
+    assert_eq!(receipt.account, account.address);
+    assert_eq!(receipt.sponsor.as_deref(), Some("Test sponsor"));
+    assert_eq!(receipt.block_number, Some(7));
+    assert_eq!(receipt.gas_cost_formatted, "0.0001");
+    assert!(receipt.transaction_hash.is_some());
+
+    // The operation creates the account (first use), pays the friend, carries the paymaster's
+    // signed data and the owner's signature (checked by the scripted bundler).
+    let sent = nodes[0].sent.lock().expect("sent").clone();
+    let [op] = sent.as_slice() else {
+        panic!("one operation, not {}", sent.len());
+    };
+    assert_eq!(op.sender, account.address);
+    assert!(op.factory.is_some());
+    assert_eq!(op.paymaster, Some(PAYMASTER));
+    let calls = crate::aa::decode_calls(&op.call_data).expect("calls");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        (calls[0].to, calls[0].value),
+        (
+            FRIEND,
+            U256::from(25u64) * U256::from(10u64).pow(U256::from(16))
+        )
+    );
+
+    let stages = stages.lock().expect("stages").clone();
+    assert!(matches!(
+        stages.first(),
+        Some(crate::aa::SendProgress::Preparing)
+    ));
+    assert!(matches!(
+        stages.last(),
+        Some(crate::aa::SendProgress::Included { .. })
+    ));
+    let [done] = wallet
+        .activity(Some(account.address), None)
+        .expect("activity")
+        .try_into()
+        .expect("one entry");
+    assert_eq!(done.entry.status, crate::vault::ActivityStatus::Confirmed);
+    assert_eq!(done.entry.sponsor.as_deref(), Some("Test sponsor"));
+    assert_eq!(done.gas_cost.as_deref(), Some("0.0001"));
+    let friend = wallet.unlocked(|v| Ok(v.contacts()?)).expect("contacts");
+    assert_eq!(
+        friend.iter().map(|c| c.address).collect::<Vec<_>>(),
+        [FRIEND]
+    );
+    assert!(friend[0].last_sent_at.is_some());
+    // The next transfer to the friend is no longer a first time.
+    let review = wallet
+        .review_send(&request(&account, "0.1", None))
+        .await
+        .expect("review");
+    assert!(review.warnings.is_empty(), "{:?}", review.warnings);
+}
+
+#[tokio::test]
+async fn a_refused_operation_is_explained_and_not_recorded() {
+    let node = Node {
+        bundler_refuses: Some((-32500, "AA23 reverted: not the owner")),
+        ..one_eth()
+    };
+    let (wallet, account, _dir) = wallet(vec![node]);
+    let error = wallet
+        .send(&request(&account, "0.25", None), &|_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Rejected, "{error}");
+    assert!(error.to_string().contains("AA23"), "{error}");
+    assert!(wallet.activity(None, None).expect("activity").is_empty());
+}
+
+#[tokio::test]
+async fn the_smart_account_signs_in_the_form_its_chain_can_check() {
+    let (wallet, account, _dir) = wallet(vec![
+        Node::default(),
+        Node {
+            deployed: true,
+            ..Node::default()
+        },
+    ]);
+    let hash = crate::evm::personal_message_hash(b"hello");
+    let (owner, harbor) = wallet.signer_for(account.address).await.expect("own");
+    // Chain 900: not deployed, ERC-6492 around the ERC-1271 signature.
+    let before = wallet
+        .sign_message(account.address, 900, b"hello")
+        .await
+        .expect("sign");
+    let (factory, calldata, inner) = crate::aa::unwrap_erc6492(&before).expect("6492");
+    assert_eq!(
+        (factory, calldata),
+        (crate::aa::HARBOR_ACCOUNT_FACTORY, harbor.factory_data())
+    );
+    let digest = crate::aa::account_message_digest(900, account.address, hash);
+    let signature = crate::evm::parse_signature(&inner).expect("65 bytes");
+    assert_eq!(
+        crate::evm::recover_address(&digest, &signature).expect("recover"),
+        crate::keys::Signer::address(&owner)
+    );
+    // Chain 901: deployed, the 65-byte ERC-1271 signature for that chain.
+    let after = wallet
+        .sign_message(account.address, 901, b"hello")
+        .await
+        .expect("sign");
+    assert_eq!(after.len(), 65);
+    assert_ne!(after, inner);
+    // Typed data for another chain, and accounts of someone else, are refused.
+    let mail = crate::evm::parse_typed_data(
+        &serde_json::json!({
+            "types": {"EIP712Domain": [{"name": "chainId", "type": "uint256"}],
+                      "Mail": [{"name": "contents", "type": "string"}]},
+            "primaryType": "Mail",
+            "domain": {"chainId": 1},
+            "message": {"contents": "hi"}
+        })
+        .to_string(),
+    )
+    .expect("typed data");
+    let error = wallet
+        .sign_typed_data(account.address, 900, &mail)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+    let error = wallet
+        .sign_message(FRIEND, 900, b"hello")
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotFound);
 }
 
 #[tokio::test]
