@@ -394,6 +394,41 @@ impl Wallet {
         .await
     }
 
+    /// `personal_sign` of `message` by the smart account `account` on `chain_id`: an ERC-1271
+    /// signature where the account is deployed, ERC-6492 where it is not yet (hex).
+    pub async fn sign_message(
+        &self,
+        account: String,
+        chain_id: u64,
+        message: Vec<u8>,
+    ) -> Result<String> {
+        let account = parse_address(&account)?;
+        let wallet = self.inner.clone();
+        run(async move {
+            let signature = wallet.sign_message(account, chain_id, &message).await?;
+            Ok(signature.to_string())
+        })
+        .await
+    }
+
+    /// `eth_signTypedData_v4` of the dApp's JSON by the smart account `account` on `chain_id`
+    /// (a domain for another chain is refused).
+    pub async fn sign_typed_data(
+        &self,
+        account: String,
+        chain_id: u64,
+        json: String,
+    ) -> Result<String> {
+        let account = parse_address(&account)?;
+        let data = harbor_core::evm::parse_typed_data(&json)?;
+        let wallet = self.inner.clone();
+        run(async move {
+            let signature = wallet.sign_typed_data(account, chain_id, &data).await?;
+            Ok(signature.to_string())
+        })
+        .await
+    }
+
     /// Past operations of `account` (all accounts when `None`), newest first, at most `limit`.
     pub fn activity(
         &self,

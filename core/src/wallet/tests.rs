@@ -503,6 +503,53 @@ async fn the_smart_account_signs_in_the_form_its_chain_can_check() {
 }
 
 #[tokio::test]
+async fn a_recovery_needs_a_key_here_and_an_account_on_chain() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut vault = Vault::create(
+        &dir.path().join("w.harbor"),
+        "a long password",
+        KdfParams::LIGHT,
+    )
+    .expect("vault");
+    vault
+        .save_chain(&chain(900, "http://node0"))
+        .expect("chain");
+    let script = Script(HashMap::from([(
+        "http://node0".to_owned(),
+        Arc::new(Node::default()),
+    )]));
+    let wallet = Wallet::with_connector(Arc::new(Mutex::new(vault)), Arc::new(script));
+    let week = std::time::Duration::from_secs(7 * 86_400);
+    // No key on this device yet: nothing can take the account over.
+    let error = wallet
+        .start_recovery(FRIEND, None, week, "new phone")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, WalletError::NoKeyForRecovery), "{error}");
+    // With a key: an account that exists on no network cannot be recovered, and nothing is kept.
+    wallet.import_phrase("Main", PHRASE).expect("import");
+    let error = wallet
+        .start_recovery(FRIEND, None, week, "new phone")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, WalletError::Recovery(crate::recovery::RecoveryError::UnknownAccount { account }) if account == FRIEND),
+        "{error}"
+    );
+    assert!(wallet.recoveries().expect("recoveries").is_empty());
+    let error = wallet
+        .add_approval("r-1", "harbor://approve?x")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.kind(),
+        ErrorKind::InvalidInput,
+        "a bad link is refused first: {error}"
+    );
+    assert!(!wallet.forget_recovery("r-1").expect("forget"));
+}
+
+#[tokio::test]
 async fn a_locked_vault_is_named_as_such() {
     let (wallet, account, _dir) = wallet(vec![Node::default()]);
     wallet.vault().lock().expect("vault").lock();

@@ -101,6 +101,8 @@ async def flow(tmp_path):
     assert receipt.sponsor == "Harbor dev sponsor" and receipt.account == smart
     assert receipt.transaction_hash
     assert stages.seen[0] == "PREPARING" and stages.seen[-1] == "INCLUDED", stages.seen
+    # Signed by the smart account, now deployed: a 65-byte ERC-1271 signature.
+    assert len(await wallet.sign_message(smart, 31337, b"hello")) == 2 + 2 * 65
 
     # A batch of calls in one operation: ETH and a token.
     calls = [
@@ -130,6 +132,9 @@ async def flow(tmp_path):
         )
     ]
     assert await wallet.set_guardians(smart, named, 2, None) == 1
+    # A guardian's account does not exist on chain yet: its signature is in the ERC-6492 form.
+    _, bob_wallet, bob = guardians[0]
+    assert (await bob_wallet.sign_message(bob.address, 31337, b"hello")).endswith("6492" * 16)
     [guarded] = await wallet.guardians(smart)
     assert guarded.threshold == 2 and guarded.deployed
     assert [g.name for g in guarded.guardians] == ["Bob", "Carol", "My tablet"]
