@@ -46,6 +46,26 @@ pub const DISCONNECTED: i64 = 4900;
 /// The wallet is disconnected from the requested chain (EIP-1193).
 pub const CHAIN_DISCONNECTED: i64 = 4901;
 
+/// The wallet does not know the chain (EIP-3326 `wallet_switchEthereumChain`).
+pub const UNRECOGNIZED_CHAIN: i64 = 4902;
+/// The transaction was rejected (EIP-1474).
+pub const TRANSACTION_REJECTED: i64 = -32003;
+
+/// A capability the wallet does not support was required (EIP-5792).
+pub const CALLS_UNSUPPORTED_CAPABILITY: i64 = 5700;
+/// The wallet cannot send calls on that chain (EIP-5792).
+pub const CALLS_UNSUPPORTED_CHAIN: i64 = 5710;
+/// A batch id was used twice (EIP-5792).
+pub const CALLS_DUPLICATE_ID: i64 = 5720;
+/// No batch has that id (EIP-5792).
+pub const CALLS_UNKNOWN_BUNDLE: i64 = 5730;
+/// The batch has too many calls (EIP-5792).
+pub const CALLS_BATCH_TOO_LARGE: i64 = 5740;
+/// The person refused to upgrade the account (EIP-5792).
+pub const CALLS_UPGRADE_REJECTED: i64 = 5750;
+/// The wallet cannot run the batch atomically (EIP-5792).
+pub const CALLS_ATOMICITY_UNSUPPORTED: i64 = 5760;
+
 /// Harbor service: the API key is missing or unknown.
 pub const UNAUTHORIZED: i64 = -32001;
 /// Harbor service: a sponsorship policy said no.

@@ -388,13 +388,10 @@ fn personal_sign_reads_site_parameters_as_metamask_does() {
         "0xnot hex",
         "0x1",
     ] {
-        let request = harbor_core::dapp::parse_request(
-            "personal_sign",
-            &json!([data, key.address()]),
-            key.address(),
-        )
-        .unwrap();
-        let ours = request.sign(&key, 1).unwrap();
+        let message = harbor_core::dapp::personal_message_bytes(data);
+        let ours = json!(hex::encode_prefixed(
+            harbor_core::evm::sign_personal_message(&key, &message).unwrap()
+        ));
         let theirs =
             oracle.ask(json!({"op": "mmPersonalSign", "key": key_hex(&key), "data": data}));
         assert_eq!(ours, theirs["signature"], "{data}");

@@ -11,7 +11,7 @@
 //!
 //! One job per file: `file` (create, open, integrity), `unlock` (password, keyring, key
 //! wrapping), `secrets` (the sealed wallet secret), `wallets` (wallets, accounts, signers, paper
-//! shares), `chains`, `activity`, `contacts`, `recovery` (guardian names, recoveries in
+//! shares), `chains`, `activity`, `contacts`, `dapp` (connected sites, their batches, watched tokens), `recovery` (guardian names, recoveries in
 //! progress), `records` (the plain data types), `error`, `schema`, `crypto`.
 //!
 //! Durability: WAL journal with `synchronous = FULL`, every change in one transaction, and an
@@ -21,6 +21,7 @@ mod activity;
 mod chains;
 mod contacts;
 mod crypto;
+mod dapp;
 mod error;
 mod file;
 mod keyring;
@@ -34,7 +35,7 @@ mod wallets;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use zeroize::Zeroizing;
 
@@ -45,6 +46,7 @@ use crate::recovery::{Guardian, GuardianKind, RecoverySession};
 use crypto::{KEY_LEN, associated_data, key_from_slice, new_key, new_salt, open, seal};
 
 pub use crypto::KdfParams;
+pub use dapp::{DappBatch, DappSession, WatchedToken};
 pub use error::VaultError;
 #[cfg(feature = "os-keyring")]
 pub use keyring::OsKeyring;

@@ -66,6 +66,30 @@ const MIGRATIONS: &[&str] = &[
          name         TEXT,
          last_sent_at INTEGER
      ) STRICT;",
+    // 5: sites connected to an account (EIP-1193 sessions), batches they sent (EIP-5792) and
+    // tokens they suggested (EIP-747).
+    "CREATE TABLE dapp_sessions (
+         origin     TEXT PRIMARY KEY NOT NULL,
+         account    TEXT NOT NULL,
+         chain_id   INTEGER NOT NULL,
+         granted_at INTEGER NOT NULL
+     ) STRICT;
+     CREATE TABLE dapp_batches (
+         origin       TEXT NOT NULL,
+         id           TEXT NOT NULL,
+         chain_id     INTEGER NOT NULL,
+         account      TEXT NOT NULL,
+         user_op_hash TEXT,
+         created_at   INTEGER NOT NULL,
+         PRIMARY KEY (origin, id)
+     ) STRICT;
+     CREATE TABLE watched_tokens (
+         chain_id INTEGER NOT NULL,
+         address  TEXT NOT NULL,
+         symbol   TEXT NOT NULL,
+         decimals INTEGER NOT NULL,
+         PRIMARY KEY (chain_id, address)
+     ) STRICT;",
 ];
 
 /// The schema version this build writes.

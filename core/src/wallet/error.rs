@@ -51,6 +51,14 @@ pub enum WalletError {
     /// A saved recovery that does not say where its key is.
     #[error("the recovery does not say where its new key is kept")]
     RecoveryKeyMissing,
+    /// A recovered account that does not exist yet on a chain cannot sign there with the new key.
+    #[error(
+        "this account does not exist on chain {chain_id} yet, and the key on this device is not its first key; send something on that chain first"
+    )]
+    NotDeployedForThisKey {
+        /// The chain.
+        chain_id: u64,
+    },
     /// The vault refused.
     #[error(transparent)]
     Vault(#[from] VaultError),
@@ -96,6 +104,7 @@ crate::classified!(
         WalletError::NotYourAccount(_) | WalletError::RecoveryNotFound(_) => ErrorKind::NotFound,
         WalletError::InsufficientFunds { .. } => ErrorKind::InsufficientFunds,
         WalletError::EmptyWallet(_) | WalletError::RecoveryKeyMissing => ErrorKind::Storage,
+        WalletError::NotDeployedForThisKey { .. } => ErrorKind::Rejected,
         WalletError::Vault(inner) => inner.kind(),
         WalletError::Send(inner) => inner.kind(),
         WalletError::Recovery(inner) => inner.kind(),

@@ -9,7 +9,7 @@
 //! account), `send` (balances, review, send, the activity record), `activity`, `guardians`
 //! (guardians on every chain, invitations), `recovery` (recovering on a new device, approving as
 //! a guardian, the owner's alerts and cancel), `signing` (ERC-1271 / ERC-6492 signatures by
-//! the smart account) and `error`.
+//! the smart account), `submit` (sends that return once the bundler has them) and `error`.
 
 mod accounts;
 mod activity;
@@ -18,6 +18,7 @@ mod guardians;
 mod recovery;
 mod send;
 mod signing;
+mod submit;
 #[cfg(test)]
 mod tests;
 
@@ -44,6 +45,7 @@ pub use send::{
     ChainBalances, Receipt, SendRecord, SendRequest, SendReview, TokenAmount, now, send_recorded,
     sponsor_name,
 };
+pub use submit::{Payment, Submitted};
 
 /// A vault shared between the app's tasks.
 pub type SharedVault = Arc<Mutex<Vault>>;
