@@ -8,7 +8,7 @@ use crate::{Result, root, run};
 /// Harbor's production contracts, held to the coverage gate.
 const GATED: &[&str] = &["HarborAccount", "HarborAccountFactory", "HarborPaymaster"];
 /// Contracts whose ABI and creation bytecode the Rust side uses (the proxy's creation code gives
-/// the counterfactual account address; the dev token is deployed on dev chains only; the
+/// the counterfactual account address; the dev tokens are deployed on dev chains only; the
 /// attacker accounts only in the relay's attack tests).
 const ARTIFACTS: &[&str] = &[
     "HarborAccount",
@@ -16,6 +16,8 @@ const ARTIFACTS: &[&str] = &[
     "HarborPaymaster",
     "ERC1967Proxy",
     "DevToken",
+    "DevCollectible",
+    "DevItems",
     "ChainStateAccount",
     "LookAlikeAccount",
 ];
