@@ -5,6 +5,7 @@
 //! app's main thread never blocks; vault calls that run Argon2 (create, unlock, password change)
 //! are `async` too.
 
+mod dapp;
 mod error;
 mod keys;
 mod network;
@@ -17,6 +18,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+pub use dapp::*;
 pub use error::{HarborError, Result};
 pub use keys::*;
 pub use network::*;

@@ -238,6 +238,10 @@ fn test(args: &[String]) -> Result {
     }
     run(cargo().args(["test", "--workspace", "--all-features", "--doc"]))?;
     bindings::python_tests()?;
+    // The WebView provider apps inject (plain JavaScript, Node's own test runner).
+    run(Command::new("node")
+        .current_dir(root().join("mobile-bindings/js"))
+        .args(["--test", "test/"]))?;
     desktop::desktop(&["--test".into()])?;
     desktop::desktop(&["--e2e".into()])?;
     contracts::test()?;
