@@ -259,6 +259,7 @@ const FUZZ_TARGETS: &[&str] = &[
     "typed_data_json",
     "transaction_decode",
     "vault_file",
+    "dapp_request",
 ];
 
 fn fuzz(tools: &setup::Tools, seconds: u32) -> Result {
