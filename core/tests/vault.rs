@@ -414,7 +414,7 @@ fn foreign_and_newer_files_are_refused() {
         Vault::open(&path).unwrap_err(),
         VaultError::TooNew {
             found: 99,
-            supported: 4,
+            supported: 5,
         }
     );
 }
@@ -631,7 +631,8 @@ fn version_1_vaults_are_migrated_without_losing_wallets() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TABLE guardians; DROP TABLE recoveries; DROP TABLE activity; \
-             DROP TABLE contacts; PRAGMA user_version = 1;",
+             DROP TABLE contacts; DROP TABLE dapp_sessions; DROP TABLE dapp_batches; \
+             DROP TABLE watched_tokens; PRAGMA user_version = 1;",
         )
         .unwrap();
     }
@@ -641,6 +642,8 @@ fn version_1_vaults_are_migrated_without_losing_wallets() {
     assert!(vault.recoveries().unwrap().is_empty());
     assert!(vault.guardians(Address::ZERO).unwrap().is_empty());
     assert!(vault.contacts().unwrap().is_empty());
+    assert!(vault.dapp_sessions().unwrap().is_empty());
+    assert!(vault.watched_tokens(1).unwrap().is_empty());
 }
 
 #[test]
@@ -961,4 +964,67 @@ fn address_book_keeps_names_and_past_recipients_across_reopen() {
     assert!(vault.remove_contact(shop).unwrap());
     assert!(!vault.remove_contact(shop).unwrap());
     assert_eq!(vault.contacts().unwrap().len(), 1);
+}
+
+#[test]
+fn connected_sites_batches_and_watched_tokens_survive_a_restart() {
+    use harbor_core::B256;
+    use harbor_core::vault::{DappBatch, DappSession, WatchedToken};
+    let (_dir, path, mut vault) = new_vault();
+    let account = Address::repeat_byte(1);
+    let session = DappSession {
+        origin: "https://app.example".into(),
+        account,
+        chain_id: 10,
+        granted_at: 1_700_000_000,
+    };
+    vault.save_dapp_session(&session).unwrap();
+    // Changing the network keeps when it was granted.
+    vault
+        .save_dapp_session(&DappSession {
+            chain_id: 8453,
+            granted_at: 1_800_000_000,
+            ..session.clone()
+        })
+        .unwrap();
+    let batch = DappBatch {
+        origin: session.origin.clone(),
+        id: "b1".into(),
+        chain_id: 8453,
+        account,
+        user_op_hash: None,
+        created_at: 1_800_000_000,
+    };
+    assert!(vault.add_dapp_batch(&batch).unwrap());
+    assert!(
+        !vault.add_dapp_batch(&batch).unwrap(),
+        "an id is used once per site"
+    );
+    vault
+        .set_dapp_batch_operation(&batch.origin, "b1", B256::repeat_byte(9))
+        .unwrap();
+    let token = WatchedToken {
+        chain_id: 8453,
+        address: Address::repeat_byte(2),
+        symbol: "USDC".into(),
+        decimals: 6,
+    };
+    vault.watch_token(&token).unwrap();
+    drop(vault);
+
+    let mut vault = Vault::open(&path).unwrap();
+    vault.unlock(PASSWORD).unwrap();
+    let [found] = vault.dapp_sessions().unwrap().try_into().unwrap();
+    assert_eq!((found.chain_id, found.granted_at), (8453, 1_700_000_000));
+    let stored = vault.dapp_batch(&batch.origin, "b1").unwrap().unwrap();
+    assert_eq!(stored.user_op_hash, Some(B256::repeat_byte(9)));
+    assert!(
+        vault
+            .dapp_batch("https://other.example", "b1")
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(vault.watched_tokens(8453).unwrap(), vec![token]);
+    assert!(vault.remove_dapp_session(&batch.origin).unwrap());
+    assert!(vault.dapp_sessions().unwrap().is_empty());
 }

@@ -436,6 +436,64 @@ async fn simulation_names_what_calls_do_and_own_account_changes_are_refused() {
     .unwrap_err();
     assert_eq!(e.rpc_code(), 5710);
 
+    // A token the site suggests: named from the contract, shown in the balances once approved.
+    let p = pending(
+        &engine,
+        "wallet_watchAsset",
+        json!({"type": "ERC20", "options": {"address": token, "symbol": "FAKE", "decimals": 6}}),
+    )
+    .await;
+    assert_eq!(p.summary.kind, RequestKind::WatchAsset);
+    assert!(
+        p.summary.title.ends_with("the token HDD"),
+        "{}",
+        p.summary.title
+    );
+    assert!(p.summary.warnings[0].contains("FAKE"));
+    assert_eq!(engine.approve(p.id, None).await.unwrap(), json!(true));
+    let balances = wallet.balances(account, &[]).await.unwrap();
+    assert!(
+        balances[0]
+            .amounts
+            .iter()
+            .any(|a| a.symbol == "HDD" && a.formatted == "5"),
+        "{balances:?}"
+    );
+    let e = ask(
+        &engine,
+        "wallet_watchAsset",
+        json!({"type": "ERC20", "options": {"address": friend}}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.rpc_code(), -32602);
+
+    // Adding a network: one Harbor has becomes a switch (its settings untouched); a node that
+    // answers for another chain is refused.
+    let add = |id: &str, rpc: &str| {
+        json!([{"chainId": id, "chainName": "Somewhere", "rpcUrls": [rpc],
+                "nativeCurrency": {"name": "Ether", "symbol": "ETH", "decimals": 18}}])
+    };
+    let p = pending(
+        &engine,
+        "wallet_addEthereumChain",
+        add("0x1", "https://evil.example/rpc"),
+    )
+    .await;
+    assert_eq!(p.summary.kind, RequestKind::SwitchChain);
+    engine.reject(p.id).unwrap();
+    assert!(
+        !wallet
+            .chain(1)
+            .unwrap()
+            .rpc_urls
+            .contains(&"https://evil.example/rpc".to_owned())
+    );
+    let e = ask(&engine, "wallet_addEthereumChain", add("0x3e7", &m.rpc_url))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("answers for chain 31337"), "{e}");
+
     // Locked: nothing but an empty account list; the session survives.
     wallet
         .with_vault(|v| {
@@ -561,6 +619,8 @@ async fn a_viem_dapp_signs_in_and_sends_a_sponsored_batch() {
         1
     );
     assert_eq!(seen_by_dapp["unknownBatchCode"], 5730);
+    assert_eq!(seen_by_dapp["siweValidAfter"], true);
+    assert_eq!(seen_by_dapp["signatureBytes"], 65);
 
     // On the chain: both transfers happened, paid by the sponsor (the account has no ETH).
     let n = node(&devnet);
@@ -571,7 +631,8 @@ async fn a_viem_dapp_signs_in_and_sends_a_sponsored_batch() {
     }
     assert_eq!(n.balance(account).await.unwrap(), U256::ZERO);
 
-    // What the person was shown: connect, a sign-in without warnings, the batch in words.
+    // What the person was shown: connect, a sign-in without warnings, the batch in words, the
+    // second sign-in.
     let seen = seen.lock().unwrap().clone();
     let kinds: Vec<_> = seen.iter().map(|p| p.summary.kind).collect();
     assert_eq!(
@@ -579,7 +640,8 @@ async fn a_viem_dapp_signs_in_and_sends_a_sponsored_batch() {
         [
             RequestKind::Connect,
             RequestKind::SignIn,
-            RequestKind::Calls
+            RequestKind::Calls,
+            RequestKind::SignIn
         ]
     );
     assert!(seen[1].summary.warnings.is_empty(), "{:?}", seen[1].summary);

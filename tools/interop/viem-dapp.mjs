@@ -62,6 +62,9 @@ const sent = await wallet.sendCalls({
   ],
 });
 const status = await wallet.waitForCallsStatus({ id: sent.id, pollingInterval: 300, timeout: 90_000 });
+// Deployed now: the sign-in is an ERC-1271 signature, checked by viem again.
+const signatureAfter = await wallet.signMessage({ account, message });
+const siweValidAfter = await publicClient.verifySiweMessage({ message, signature: signatureAfter, domain: 'dapp.test' });
 let duplicate = null;
 try {
   await wallet.request({
@@ -74,7 +77,7 @@ try {
 
 console.log(
   JSON.stringify(
-    { account, chainId, capabilities, siweValid, id: sent.id, status, unknownBatchCode: duplicate },
+    { account, chainId, capabilities, siweValid, siweValidAfter, signatureBytes: (signatureAfter.length - 2) / 2, id: sent.id, status, unknownBatchCode: duplicate },
     (_, v) => (typeof v === 'bigint' ? v.toString() : v),
   ),
 );

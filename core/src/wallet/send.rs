@@ -120,7 +120,8 @@ struct Prepared {
 
 impl Wallet {
     /// What `account` holds on every active network: the coin, then `tokens` (chain id and
-    /// token address) of that network. A network that cannot be read says why.
+    /// token address) of that network and the tokens the person chose to watch there (EIP-747).
+    /// A network that cannot be read says why.
     pub async fn balances(
         &self,
         account: Address,
@@ -128,11 +129,16 @@ impl Wallet {
     ) -> WalletResult<Vec<ChainBalances>> {
         let mut out = Vec::new();
         for chain in self.active_chains()? {
-            let added: Vec<Address> = tokens
+            let mut added: Vec<Address> = tokens
                 .iter()
                 .filter(|(id, _)| *id == chain.chain_id)
                 .map(|(_, t)| *t)
                 .collect();
+            for watched in self.unlocked(|v| Ok(v.watched_tokens(chain.chain_id)?))? {
+                if !added.contains(&watched.address) {
+                    added.push(watched.address);
+                }
+            }
             let read = match self.node(&chain) {
                 Ok(node) => read_balances(&node, &chain, account, &added).await,
                 Err(e) => Err(e),
