@@ -666,3 +666,74 @@ async fn a_viem_dapp_signs_in_and_sends_a_sponsored_batch() {
     assert_eq!(activity[0].description, "Calls from dapp.test");
     harness.assert_relayer_covered().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_that_names_its_own_paymaster_service_is_honoured() {
+    let devnet = devnet(31337).await;
+    let harness = start_relay(&[&devnet], vec![]).await;
+    let m = devnet.manifest().clone();
+    let dir = tempfile::tempdir().unwrap();
+    // The network has a bundler but no sponsor of its own: the account would pay.
+    let mut dev = chain(&m.rpc_url, Some(harness.url(31337)));
+    dev.paymaster_url = None;
+    let wallet = wallet_on(&dir, &dev);
+    wallet.create_wallet("Main").unwrap();
+    let engine = DappEngine::new(wallet.clone());
+    let account = connect(&engine).await;
+    let friend = Address::repeat_byte(0xf2);
+    let calls = json!([{"to": friend, "data": "0x"}]);
+
+    let p = pending(
+        &engine,
+        "wallet_sendCalls",
+        json!([{"version": "2.0.0", "chainId": "0x7a69", "atomicRequired": true, "calls": calls}]),
+    )
+    .await;
+    assert_eq!(
+        p.summary.payer.as_deref(),
+        Some("Your account pays the gas in ETH.")
+    );
+    // With 0 ETH the account cannot pay: the send fails, and the batch id is free again.
+    let e = engine.approve(p.id, None).await.unwrap_err();
+    assert_eq!(e.rpc_code(), -32003, "{e}");
+
+    let p = pending(
+        &engine,
+        "wallet_sendCalls",
+        json!([{"version": "2.0.0", "chainId": "0x7a69", "atomicRequired": true, "id": "mine", "calls": calls,
+                "capabilities": {"paymasterService": {"url": harness.url(31337)}}}]),
+    )
+    .await;
+    let payer = p.summary.payer.clone().unwrap();
+    assert!(
+        payer.starts_with("Gas is paid by the site's sponsor (127.0.0.1:"),
+        "{payer}"
+    );
+    assert_eq!(
+        engine.approve(p.id, None).await.unwrap(),
+        json!({"id": "mine"})
+    );
+    let status = loop {
+        let Answer::Result(status) = ask(&engine, "wallet_getCallsStatus", json!(["mine"]))
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        if status["status"] != 100 {
+            break status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(status["status"], 200, "{status}");
+    assert_eq!(node(&devnet).balance(account).await.unwrap(), U256::ZERO);
+    let e = ask(
+        &engine,
+        "wallet_sendCalls",
+        json!([{"version": "2.0.0", "chainId": "0x7a69", "atomicRequired": true, "id": "mine", "calls": calls}]),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.rpc_code(), 5720);
+    harness.assert_relayer_covered().await;
+}
