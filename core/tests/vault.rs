@@ -414,7 +414,7 @@ fn foreign_and_newer_files_are_refused() {
         Vault::open(&path).unwrap_err(),
         VaultError::TooNew {
             found: 99,
-            supported: 5,
+            supported: 6,
         }
     );
 }
@@ -632,7 +632,7 @@ fn version_1_vaults_are_migrated_without_losing_wallets() {
         conn.execute_batch(
             "DROP TABLE guardians; DROP TABLE recoveries; DROP TABLE activity; \
              DROP TABLE contacts; DROP TABLE dapp_sessions; DROP TABLE dapp_batches; \
-             DROP TABLE watched_tokens; PRAGMA user_version = 1;",
+             DROP TABLE watched_tokens; DROP TABLE paired_clients; PRAGMA user_version = 1;",
         )
         .unwrap();
     }

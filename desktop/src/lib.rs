@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod dto;
 pub mod error;
+pub mod provider;
 mod views;
 
 use std::path::PathBuf;

@@ -1,5 +1,5 @@
-//! Sites connected to an account (EIP-1193 sessions), the batches they sent (EIP-5792) and the
-//! tokens they suggested (EIP-747).
+//! Sites connected to an account (EIP-1193 sessions), the batches they sent (EIP-5792), the
+//! tokens they suggested (EIP-747) and the programs paired with the local provider.
 
 use super::*;
 
@@ -47,6 +47,25 @@ pub struct WatchedToken {
     pub symbol: String,
     /// Its decimals, as the contract reports them.
     pub decimals: u8,
+}
+
+/// A program paired with the app's local provider (a browser extension, a script).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PairedClient {
+    /// Stable random id.
+    pub id: String,
+    /// The name it gave ("Harbor for Chromium", "my-bot").
+    pub name: String,
+    /// `extension` or `script`.
+    pub kind: String,
+    /// When the person paired it (Unix seconds).
+    pub created_at: i64,
+}
+
+fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    alloy_primitives::hex::encode(sha2::Sha256::digest(token.as_bytes()))
 }
 
 fn parse_address(text: &str) -> Result<Address, VaultError> {
@@ -227,5 +246,61 @@ impl Vault {
             })
         })
         .collect()
+    }
+
+    /// Pairs a client: keeps `token`'s hash, never the token.
+    pub fn add_paired_client(
+        &mut self,
+        client: &PairedClient,
+        token: &str,
+    ) -> Result<(), VaultError> {
+        self.conn.execute(
+            "INSERT INTO paired_clients (id, name, kind, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![client.id, client.name, client.kind, token_hash(token), client.created_at],
+        )?;
+        Ok(())
+    }
+
+    /// The client holding `token`, if one is paired (readable while locked).
+    pub fn paired_client_by_token(&self, token: &str) -> Result<Option<PairedClient>, VaultError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, name, kind, created_at FROM paired_clients WHERE token_hash = ?1",
+                params![token_hash(token)],
+                |r| {
+                    Ok(PairedClient {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        kind: r.get(2)?,
+                        created_at: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Every paired client, newest first.
+    pub fn paired_clients(&self) -> Result<Vec<PairedClient>, VaultError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, name, kind, created_at FROM paired_clients ORDER BY created_at DESC, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(PairedClient {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                kind: r.get(2)?,
+                created_at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Unpairs a client; whether it was paired.
+    pub fn remove_paired_client(&mut self, id: &str) -> Result<bool, VaultError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM paired_clients WHERE id = ?1", params![id])?
+            > 0)
     }
 }

@@ -46,7 +46,7 @@ use crate::recovery::{Guardian, GuardianKind, RecoverySession};
 use crypto::{KEY_LEN, associated_data, key_from_slice, new_key, new_salt, open, seal};
 
 pub use crypto::KdfParams;
-pub use dapp::{DappBatch, DappSession, WatchedToken};
+pub use dapp::{DappBatch, DappSession, PairedClient, WatchedToken};
 pub use error::VaultError;
 #[cfg(feature = "os-keyring")]
 pub use keyring::OsKeyring;

@@ -90,6 +90,15 @@ const MIGRATIONS: &[&str] = &[
          decimals INTEGER NOT NULL,
          PRIMARY KEY (chain_id, address)
      ) STRICT;",
+    // 6: programs paired with the app's local provider (browser extensions, scripts); only a
+    // hash of each token is kept.
+    "CREATE TABLE paired_clients (
+         id         TEXT PRIMARY KEY NOT NULL,
+         name       TEXT NOT NULL,
+         kind       TEXT NOT NULL,
+         token_hash TEXT NOT NULL UNIQUE,
+         created_at INTEGER NOT NULL
+     ) STRICT;",
 ];
 
 /// The schema version this build writes.
