@@ -25,6 +25,8 @@ pub struct App {
     data_dir: PathBuf,
     /// The wallet, once its file exists and is open.
     wallet: Mutex<Option<Arc<Wallet>>>,
+    /// The dApp engine over that wallet (made on first use).
+    dapp: Mutex<Option<Arc<harbor_core::dapp::DappEngine>>>,
     settings: Mutex<Settings>,
     presets: Vec<PresetChain>,
     keyring: Box<dyn SecureStore>,
@@ -64,6 +66,7 @@ impl App {
         let app = Self {
             data_dir: data_dir.to_owned(),
             wallet: Mutex::new(None),
+            dapp: Mutex::new(None),
             settings: Mutex::new(settings),
             presets,
             keyring,
@@ -116,6 +119,73 @@ impl App {
             }
             f(v)
         })
+    }
+
+    /// The dApp engine, once a wallet file is open; summaries in the app's language.
+    pub fn dapp_engine(&self) -> Option<Arc<harbor_core::dapp::DappEngine>> {
+        let wallet = self.wallet().ok()?;
+        let engine = lock(&self.dapp)
+            .get_or_insert_with(|| Arc::new(harbor_core::dapp::DappEngine::new(wallet)))
+            .clone();
+        engine.set_language(match lock(&self.settings).language {
+            AppLanguage::En => harbor_core::dapp::SummaryLanguage::En,
+            AppLanguage::ZhHans => harbor_core::dapp::SummaryLanguage::ZhHans,
+            AppLanguage::ZhHant => harbor_core::dapp::SummaryLanguage::ZhHant,
+        });
+        Some(engine)
+    }
+
+    /// The wallet file, once open (for the local provider's pairings).
+    pub fn shared_vault(&self) -> Option<core_wallet::SharedVault> {
+        self.wallet().ok().map(|w| w.vault().clone())
+    }
+
+    /// Requests from sites and programs waiting for the person, oldest first.
+    pub fn dapp_pending(&self) -> Vec<DappRequestView> {
+        self.dapp_engine()
+            .map(|e| e.pending().into_iter().map(dapp_request_view).collect())
+            .unwrap_or_default()
+    }
+
+    /// Sites connected to an account, most recent first.
+    pub fn connected_sites(&self) -> UiResult<Vec<ConnectedSite>> {
+        let sessions = self.unlocked(|v| Ok(v.dapp_sessions()?))?;
+        let registry = self.wallet()?.registry()?;
+        Ok(sessions
+            .into_iter()
+            .map(|s| ConnectedSite {
+                chain_name: self
+                    .wallet()
+                    .map(|w| w.chain_name(&registry, s.chain_id))
+                    .unwrap_or_default(),
+                origin: s.origin,
+                account: s.account.to_checksum(None),
+                chain_id: s.chain_id,
+                granted_at: s.granted_at,
+            })
+            .collect())
+    }
+
+    /// Disconnects a site (it sees no account any more).
+    pub fn revoke_site(&self, origin: &str) -> UiResult<bool> {
+        let engine = self
+            .dapp_engine()
+            .ok_or_else(|| UiError::new(ErrorKind::NoWallet, "there is no wallet yet"))?;
+        Ok(engine.disconnect(origin)?)
+    }
+
+    /// Programs paired with the local provider, newest first.
+    pub fn paired_clients(&self) -> UiResult<Vec<PairedClientView>> {
+        Ok(self
+            .unlocked(|v| Ok(v.paired_clients()?))?
+            .into_iter()
+            .map(|c| PairedClientView {
+                id: c.id,
+                name: c.name,
+                kind: c.kind,
+                created_at: c.created_at,
+            })
+            .collect())
     }
 
     /// Notes that the user did something (postpones auto-lock).

@@ -74,8 +74,11 @@ pub async fn unlock_with_keyring(app: AppState<'_>) -> UiResult<()> {
 /// Locks the wallet now.
 #[tauri::command]
 #[specta::specta]
-pub fn lock(app: AppState<'_>, handle: AppHandle) -> UiResult<()> {
+pub fn lock(app: AppState<'_>, handle: AppHandle, slot: State<'_, ProviderSlot>) -> UiResult<()> {
     app.lock()?;
+    if let Ok(p) = provider(&slot) {
+        p.on_locked();
+    }
     let _ = WalletLocked { idle: false }.emit(&handle);
     Ok(())
 }
@@ -442,4 +445,109 @@ pub async fn cancel_recovery(
     app.touch();
     app.cancel_recovery(&account, chain_id, &emitter(handle, send_id))
         .await
+}
+
+/// The local provider, once it listens.
+#[derive(Default)]
+pub struct ProviderSlot(pub std::sync::Mutex<Option<Arc<crate::provider::Provider>>>);
+
+fn provider(slot: &State<'_, ProviderSlot>) -> UiResult<Arc<crate::provider::Provider>> {
+    slot.0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .ok_or_else(|| UiError::internal("the local provider is not running"))
+}
+
+/// Requests from sites and programs waiting for the person.
+#[tauri::command]
+#[specta::specta]
+pub fn dapp_pending(app: AppState<'_>) -> Vec<DappRequestView> {
+    app.dapp_pending()
+}
+
+/// The person's answer to a site's request (`account`: the one to connect, for a connection).
+#[tauri::command]
+#[specta::specta]
+pub async fn dapp_decide(
+    app: AppState<'_>,
+    slot: State<'_, ProviderSlot>,
+    id: u64,
+    approve: bool,
+    account: Option<String>,
+) -> UiResult<()> {
+    app.touch();
+    let account = account
+        .as_deref()
+        .map(crate::error::parse_address)
+        .transpose()?;
+    let provider = provider(&slot)?;
+    match provider.decide(id, approve, account).await {
+        Ok(_) => Ok(()),
+        // Rejecting is the person's choice, not a failure.
+        Err(harbor_core::dapp::DappError::UserRejected) if !approve => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Programs asking to be paired.
+#[tauri::command]
+#[specta::specta]
+pub fn pairings(slot: State<'_, ProviderSlot>) -> UiResult<Vec<crate::provider::Pairing>> {
+    Ok(provider(&slot)?.pending_pairings())
+}
+
+/// The person's answer to a pairing.
+#[tauri::command]
+#[specta::specta]
+pub fn decide_pairing(
+    app: AppState<'_>,
+    slot: State<'_, ProviderSlot>,
+    id: String,
+    approve: bool,
+) -> UiResult<()> {
+    app.touch();
+    provider(&slot)?
+        .decide_pairing(&id, approve)
+        .map_err(UiError::input)
+}
+
+/// Sites connected to an account.
+#[tauri::command]
+#[specta::specta]
+pub fn connected_sites(app: AppState<'_>) -> UiResult<Vec<ConnectedSite>> {
+    app.touch();
+    app.connected_sites()
+}
+
+/// Disconnects a site.
+#[tauri::command]
+#[specta::specta]
+pub fn revoke_site(
+    app: AppState<'_>,
+    slot: State<'_, ProviderSlot>,
+    origin: String,
+) -> UiResult<bool> {
+    app.touch();
+    let revoked = app.revoke_site(&origin)?;
+    if let Ok(p) = provider(&slot) {
+        p.flush_events();
+    }
+    Ok(revoked)
+}
+
+/// Programs paired with the local provider.
+#[tauri::command]
+#[specta::specta]
+pub fn paired_clients(app: AppState<'_>) -> UiResult<Vec<PairedClientView>> {
+    app.touch();
+    app.paired_clients()
+}
+
+/// Unpairs a program (its connections close).
+#[tauri::command]
+#[specta::specta]
+pub fn unpair(app: AppState<'_>, slot: State<'_, ProviderSlot>, id: String) -> UiResult<bool> {
+    app.touch();
+    provider(&slot)?.unpair(&id).map_err(UiError::internal)
 }

@@ -36,6 +36,9 @@ pub struct DesktopConfig {
     pub no_keyring: bool,
     /// `HARBOR_LIGHT_KDF`: fast password hashing for new wallet files (tests only).
     pub light_kdf: bool,
+    /// `HARBOR_PROVIDER_PORT`: the local provider's port (else the default one or the next
+    /// free of its fallbacks).
+    pub provider_port: u16,
 }
 
 impl DesktopConfig {
@@ -63,6 +66,13 @@ impl DesktopConfig {
             presets,
             no_keyring: var("HARBOR_NO_KEYRING").is_some(),
             light_kdf: var("HARBOR_LIGHT_KDF").is_some(),
+            provider_port: match var("HARBOR_PROVIDER_PORT") {
+                None => 0,
+                Some(port) => port
+                    .to_str()
+                    .and_then(|p| p.parse().ok())
+                    .ok_or("HARBOR_PROVIDER_PORT must be a port number")?,
+            },
         })
     }
 

@@ -300,6 +300,70 @@ pub struct SendProgressEvent {
     pub stage: SendStage,
 }
 
+/// A request from a site or program waits for the person (event `dapp-waiting`).
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct DappWaiting {
+    /// How many requests and pairings wait now.
+    pub count: u32,
+}
+
+/// A request from a site, in words, for the approval screen.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DappRequestView {
+    /// The id to approve or reject it with.
+    pub id: u64,
+    /// The site (or `harbor-script://…` for a paired script).
+    pub origin: String,
+    /// The JSON-RPC method.
+    pub method: String,
+    /// connect, signIn, message, typedData, calls, switchChain, addChain, watchAsset.
+    pub kind: String,
+    /// Who asks what.
+    pub title: String,
+    /// The details, in order.
+    pub lines: Vec<String>,
+    /// What looks dangerous (shown loudly).
+    pub warnings: Vec<String>,
+    /// The network.
+    pub chain_name: Option<String>,
+    /// Who pays the gas.
+    pub payer: Option<String>,
+    /// The account that would act.
+    pub account: Option<String>,
+}
+
+/// A site connected to an account.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectedSite {
+    /// The site.
+    pub origin: String,
+    /// The account it sees.
+    pub account: String,
+    /// Its network.
+    pub chain_id: u64,
+    /// The network's name.
+    pub chain_name: String,
+    /// When it was connected (Unix seconds).
+    pub granted_at: i64,
+}
+
+/// A program paired with the local provider.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PairedClientView {
+    /// Its id.
+    pub id: String,
+    /// The name it gave.
+    pub name: String,
+    /// `extension` or `script`.
+    pub kind: String,
+    /// When it was paired (Unix seconds).
+    pub created_at: i64,
+}
+
 /// The wallet locked itself or was locked (event `wallet-locked`).
 #[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]

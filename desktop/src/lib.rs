@@ -63,8 +63,20 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             approve_request,
             alerts,
             cancel_recovery,
+            dapp_pending,
+            dapp_decide,
+            pairings,
+            decide_pairing,
+            connected_sites,
+            revoke_site,
+            paired_clients,
+            unpair,
         ])
-        .events(collect_events![dto::SendProgressEvent, dto::WalletLocked])
+        .events(collect_events![
+            dto::SendProgressEvent,
+            dto::WalletLocked,
+            dto::DappWaiting
+        ])
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)
         .dangerously_cast_bigints_to_number()
         .disable_serde_phases()
@@ -87,6 +99,43 @@ fn data_dir(app: &tauri::App, config: &config::DesktopConfig) -> PathBuf {
         .clone()
         .or_else(|| app.path().app_data_dir().ok())
         .unwrap_or_else(|| PathBuf::from("harbor-data"))
+}
+
+/// What the local provider asks of the running app: the engine and vault, and the window
+/// brought to the front when someone waits for the person.
+struct DesktopHost {
+    app: Arc<app::App>,
+    handle: tauri::AppHandle,
+}
+
+impl DesktopHost {
+    fn call_attention(&self) {
+        let count = self.app.dapp_pending().len() as u32;
+        let _ = dto::DappWaiting { count }.emit(&self.handle);
+        if let Some(window) = self.handle.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+        }
+    }
+}
+
+impl provider::ProviderHost for DesktopHost {
+    fn engine(&self) -> Option<Arc<harbor_core::dapp::DappEngine>> {
+        self.app.dapp_engine()
+    }
+    fn vault(&self) -> Option<harbor_core::wallet::SharedVault> {
+        self.app.shared_vault()
+    }
+    fn request_waiting(&self, _request: &harbor_core::dapp::PendingRequest) {
+        self.call_attention();
+    }
+    fn pairing_waiting(&self, _pairing: &provider::Pairing) {
+        self.call_attention();
+    }
+    fn unlock_wanted(&self) {
+        self.call_attention();
+    }
 }
 
 /// Starts the desktop app.
@@ -116,11 +165,34 @@ pub fn run() -> Result<(), String> {
                 config.kdf(),
             )?);
             app.manage(Arc::clone(&state));
+            app.manage(commands::ProviderSlot::default());
+            let host = Arc::new(DesktopHost {
+                app: Arc::clone(&state),
+                handle: app.handle().clone(),
+            });
+            let provider_handle = app.handle().clone();
+            let port = config.provider_port;
+            tauri::async_runtime::spawn(async move {
+                match provider::Provider::start(host, port).await {
+                    Ok(p) => {
+                        let slot = provider_handle.state::<commands::ProviderSlot>();
+                        *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(p);
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "the local provider could not start; dApps cannot reach Harbor");
+                    }
+                }
+            });
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 loop {
                     tokio::time::sleep(Duration::from_secs(5)).await;
                     if state.lock_if_idle() {
+                        let slot = handle.state::<commands::ProviderSlot>();
+                        let provider = slot.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                        if let Some(p) = provider {
+                            p.on_locked();
+                        }
                         let _ = dto::WalletLocked { idle: true }.emit(&handle);
                     }
                 }

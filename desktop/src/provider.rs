@@ -249,6 +249,27 @@ impl Provider {
         decision
     }
 
+    /// The wallet locked: requests waiting for the person are answered 4900, and every
+    /// connected site gets `disconnect`.
+    pub fn on_locked(&self) {
+        let Some(engine) = self.host.engine() else {
+            return;
+        };
+        let origins: Vec<String> = self
+            .host
+            .vault()
+            .and_then(|v| lock(&v).dapp_sessions().ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| s.origin)
+            .collect();
+        engine.locked(&origins);
+        for (_, waiter) in lock(&self.waiters).drain() {
+            let _ = waiter.send(Err(DappError::Locked));
+        }
+        self.flush_events();
+    }
+
     /// Pushes the engine's events to the connections they are for.
     pub fn flush_events(&self) {
         let Some(engine) = self.host.engine() else {

@@ -334,3 +334,23 @@ pub(crate) fn alert_view(a: core_wallet::Alert) -> AlertView {
         message: a.message,
     }
 }
+
+/// A pending dApp request as the approval screen shows it.
+pub(crate) fn dapp_request_view(p: harbor_core::dapp::PendingRequest) -> DappRequestView {
+    let s = p.summary;
+    DappRequestView {
+        id: p.id,
+        origin: p.origin,
+        method: p.method,
+        kind: serde_json::to_value(s.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        title: s.title,
+        lines: s.lines,
+        warnings: s.warnings,
+        chain_name: s.chain_name,
+        payer: s.payer,
+        account: p.account.map(|a| a.to_checksum(None)),
+    }
+}

@@ -3,6 +3,7 @@ import type { Account, AlertView, AppStatus, Backend, UiError } from "./backend"
 import { asUiError } from "./backend";
 import { EnvContext, useEnv } from "./context";
 import { ErrorBox } from "./components/ErrorBox";
+import { Approvals } from "./components/Approvals";
 import { Onboarding } from "./screens/Onboarding";
 import { Unlock } from "./screens/Unlock";
 import { Home } from "./screens/Home";
@@ -121,6 +122,7 @@ function Main({ status, refresh, alertPollMs }: { status: AppStatus; refresh: ()
           {t("nav.lock")}
         </button>
       </nav>
+      <Approvals />
       <main key={visit}>
         <ErrorBox error={error} />
         {account && <AlertBanner account={account} pollMs={alertPollMs} />}

@@ -7,13 +7,17 @@ import type {
   AppStatus,
   ChainBalances,
   ChainView,
+  ConnectedSite,
   ContactView,
+  DappRequestView,
   GuardianAdvice,
   GuardianKind,
   GuardianSetView,
   GuardianView,
   InvitationReplyView,
   NewWallet,
+  PairedClientView,
+  Pairing,
   PaperSharesView,
   Receipt,
   RecipientView,
@@ -78,6 +82,18 @@ export interface Backend {
   approveRequest(link: string, account: string): Promise<string>;
   alerts(account: string): Promise<AlertView[]>;
   cancelRecovery(account: string, chainId: number, onStage: OnStage): Promise<Done>;
+  /** Requests from sites and programs waiting for the person, oldest first. */
+  dappPending(): Promise<DappRequestView[]>;
+  /** The person's answer to a site's request (`account`: the one to connect). */
+  dappDecide(id: number, approve: boolean, account: string | null): Promise<Done>;
+  pairings(): Promise<Pairing[]>;
+  decidePairing(id: string, approve: boolean): Promise<Done>;
+  connectedSites(): Promise<ConnectedSite[]>;
+  revokeSite(origin: string): Promise<boolean>;
+  pairedClients(): Promise<PairedClientView[]>;
+  unpair(id: string): Promise<boolean>;
+  /** Subscribes to requests arriving from sites; returns the unsubscribe function. */
+  onDappWaiting(listener: () => void): () => void;
   /** Subscribes to the wallet locking itself; returns the unsubscribe function. */
   onLocked(listener: (idle: boolean) => void): () => void;
 }

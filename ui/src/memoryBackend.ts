@@ -6,10 +6,14 @@ import type {
   ActivityEntry,
   AlertView,
   ChainView,
+  ConnectedSite,
   ContactView,
+  DappRequestView,
   ErrorKind,
   GuardianSetView,
   GuardianView,
+  PairedClientView,
+  Pairing,
   RecoveryView,
   SendRequest,
   Settings,
@@ -414,6 +418,58 @@ export class MemoryBackend implements Backend {
     if (!this.pendingAlert) fail("recovery", "nothing to cancel");
     onStage({ stage: "included", transactionHash: null });
     this.pendingAlert = null;
+  }
+  /** Requests from sites waiting (tests add them). */
+  dappRequests: DappRequestView[] = [];
+  /** What the person decided, in order. */
+  dappDecisions: { id: number; approve: boolean; account: string | null }[] = [];
+  pairingList: Pairing[] = [];
+  sites: ConnectedSite[] = [];
+  clients: PairedClientView[] = [];
+  private dappListeners: (() => void)[] = [];
+  /** Adds a site's request as if it had arrived from the local provider. */
+  addDappRequest(request: DappRequestView) {
+    this.dappRequests.push(request);
+    this.dappListeners.forEach((l) => l());
+  }
+  async dappPending() {
+    return [...this.dappRequests];
+  }
+  async dappDecide(id: number, approve: boolean, account: string | null) {
+    if (!this.dappRequests.some((r) => r.id === id)) fail("invalidInput", `there is no pending request ${id}`);
+    this.dappRequests = this.dappRequests.filter((r) => r.id !== id);
+    this.dappDecisions.push({ id, approve, account });
+  }
+  async pairings() {
+    return [...this.pairingList];
+  }
+  async decidePairing(id: string, approve: boolean) {
+    const p = this.pairingList.find((x) => x.id === id);
+    if (!p) fail("invalidInput", "this pairing is no longer waiting");
+    this.pairingList = this.pairingList.filter((x) => x.id !== id);
+    if (approve) this.clients.unshift({ id: `c-${id}`, name: p!.name, kind: p!.kind, createdAt: Math.floor(Date.now() / 1000) });
+  }
+  async connectedSites() {
+    return [...this.sites];
+  }
+  async revokeSite(origin: string) {
+    const before = this.sites.length;
+    this.sites = this.sites.filter((s) => s.origin !== origin);
+    return this.sites.length < before;
+  }
+  async pairedClients() {
+    return [...this.clients];
+  }
+  async unpair(id: string) {
+    const before = this.clients.length;
+    this.clients = this.clients.filter((c) => c.id !== id);
+    return this.clients.length < before;
+  }
+  onDappWaiting(listener: () => void) {
+    this.dappListeners.push(listener);
+    return () => {
+      this.dappListeners = this.dappListeners.filter((l) => l !== listener);
+    };
   }
   onLocked(listener: (idle: boolean) => void) {
     this.lockListeners.push(listener);

@@ -67,6 +67,23 @@ export class TauriBackend implements Backend {
   alerts = (account: string) => commands.alerts(account);
   cancelRecovery = (account: string, chainId: number, onStage: OnStage) =>
     withProgress(onStage, (id) => commands.cancelRecovery(account, chainId, id));
+  dappPending = () => commands.dappPending();
+  dappDecide = (id: number, approve: boolean, account: string | null) => commands.dappDecide(id, approve, account);
+  pairings = () => commands.pairings();
+  decidePairing = (id: string, approve: boolean) => commands.decidePairing(id, approve);
+  connectedSites = () => commands.connectedSites();
+  revokeSite = (origin: string) => commands.revokeSite(origin);
+  pairedClients = () => commands.pairedClients();
+  unpair = (id: string) => commands.unpair(id);
+  onDappWaiting(listener: () => void) {
+    let unlisten: (() => void) | null = null;
+    let stopped = false;
+    events.dappWaiting.listen(() => listener()).then((u) => (stopped ? u() : (unlisten = u)));
+    return () => {
+      stopped = true;
+      unlisten?.();
+    };
+  }
   onLocked(listener: (idle: boolean) => void) {
     let unlisten: (() => void) | null = null;
     let stopped = false;

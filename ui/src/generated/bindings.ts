@@ -94,10 +94,27 @@ export const commands = {
 	alerts: (account: string) => __TAURI_INVOKE<AlertView[]>("alerts", { account }),
 	/**  Cancels a pending recovery of an account. */
 	cancelRecovery: (account: string, chainId: number, sendId: string) => __TAURI_INVOKE<null>("cancel_recovery", { account, chainId, sendId }),
+	/**  Requests from sites and programs waiting for the person. */
+	dappPending: () => __TAURI_INVOKE<DappRequestView[]>("dapp_pending"),
+	/**  The person's answer to a site's request (`account`: the one to connect, for a connection). */
+	dappDecide: (id: number, approve: boolean, account: string | null) => __TAURI_INVOKE<null>("dapp_decide", { id, approve, account }),
+	/**  Programs asking to be paired. */
+	pairings: () => __TAURI_INVOKE<Pairing[]>("pairings"),
+	/**  The person's answer to a pairing. */
+	decidePairing: (id: string, approve: boolean) => __TAURI_INVOKE<null>("decide_pairing", { id, approve }),
+	/**  Sites connected to an account. */
+	connectedSites: () => __TAURI_INVOKE<ConnectedSite[]>("connected_sites"),
+	/**  Disconnects a site. */
+	revokeSite: (origin: string) => __TAURI_INVOKE<boolean>("revoke_site", { origin }),
+	/**  Programs paired with the local provider. */
+	pairedClients: () => __TAURI_INVOKE<PairedClientView[]>("paired_clients"),
+	/**  Unpairs a program (its connections close). */
+	unpair: (id: string) => __TAURI_INVOKE<boolean>("unpair", { id }),
 };
 
 /** Events */
 export const events = {
+	dappWaiting: makeEvent<DappWaiting, DappWaiting>("dapp-waiting"),
 	sendProgressEvent: makeEvent<SendProgressEvent, SendProgressEvent>("send-progress-event"),
 	walletLocked: makeEvent<WalletLocked, WalletLocked>("wallet-locked"),
 };
@@ -279,6 +296,20 @@ export type ChainView = {
 	custom: boolean,
 };
 
+/**  A site connected to an account. */
+export type ConnectedSite = {
+	/**  The site. */
+	origin: string,
+	/**  The account it sees. */
+	account: string,
+	/**  Its network. */
+	chainId: number,
+	/**  The network's name. */
+	chainName: string,
+	/**  When it was connected (Unix seconds). */
+	grantedAt: number,
+};
+
 /**  An address-book entry. */
 export type ContactView = {
 	/**  EIP-55 address. */
@@ -287,6 +318,36 @@ export type ContactView = {
 	name: string | null,
 	/**  Last sent to (Unix seconds). */
 	lastSentAt: number | null,
+};
+
+/**  A request from a site, in words, for the approval screen. */
+export type DappRequestView = {
+	/**  The id to approve or reject it with. */
+	id: number,
+	/**  The site (or `harbor-script://…` for a paired script). */
+	origin: string,
+	/**  The JSON-RPC method. */
+	method: string,
+	/**  connect, signIn, message, typedData, calls, switchChain, addChain, watchAsset. */
+	kind: string,
+	/**  Who asks what. */
+	title: string,
+	/**  The details, in order. */
+	lines: string[],
+	/**  What looks dangerous (shown loudly). */
+	warnings: string[],
+	/**  The network. */
+	chainName: string | null,
+	/**  Who pays the gas. */
+	payer: string | null,
+	/**  The account that would act. */
+	account: string | null,
+};
+
+/**  A request from a site or program waits for the person (event `dapp-waiting`). */
+export type DappWaiting = {
+	/**  How many requests and pairings wait now. */
+	count: number,
 };
 
 /**  What went wrong, as the UI branches on it (the core's `ErrorKind`, for TypeScript). */
@@ -385,6 +446,30 @@ export type NewWallet = {
 	walletId: string,
 	/**  Its first account. */
 	account: Account,
+};
+
+/**  A program paired with the local provider. */
+export type PairedClientView = {
+	/**  Its id. */
+	id: string,
+	/**  The name it gave. */
+	name: string,
+	/**  `extension` or `script`. */
+	kind: string,
+	/**  When it was paired (Unix seconds). */
+	createdAt: number,
+};
+
+/**  A program asking to be paired, as the app shows it. */
+export type Pairing = {
+	/**  The id to approve or refuse it with. */
+	id: string,
+	/**  The name the program gives. */
+	name: string,
+	/**  `extension` or `script`. */
+	kind: string,
+	/**  A short code the program also shows, so the person can match them. */
+	code: string,
 };
 
 /**  A wallet's paper shares and what to write beside them. */

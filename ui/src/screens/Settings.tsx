@@ -4,6 +4,8 @@ import { asUiError } from "../backend";
 import { useEnv } from "../context";
 import { ErrorBox } from "../components/ErrorBox";
 import { SharesSheet } from "../components/SharesSheet";
+import { dateTime } from "../format";
+import type { ConnectedSite, PairedClientView } from "../backend";
 
 const LANGUAGES: { code: AppLanguage; label: string }[] = [
   { code: "en", label: "English" },
@@ -124,6 +126,7 @@ export function Settings({ status, accounts, onChanged }: { status: AppStatus; a
           />
         )}
       </div>
+      <ConnectedSites onError={setError} />
       <Backup accounts={accounts} onError={setError} />
       <ChangePassword onDone={(m) => setMessage(m)} onError={setError} />
     </section>
@@ -260,5 +263,69 @@ function ChangePassword({ onDone, onError }: { onDone: (m: string) => void; onEr
         {t("settings.changePassword")}
       </button>
     </form>
+  );
+}
+
+/** Sites connected to an account, and programs paired with Harbor; disconnect or unpair. */
+function ConnectedSites({ onError }: { onError: (e: UiError) => void }) {
+  const { backend, t, language } = useEnv();
+  const [sites, setSites] = useState<ConnectedSite[]>([]);
+  const [clients, setClients] = useState<PairedClientView[]>([]);
+  const load = async () => {
+    try {
+      setSites(await backend.connectedSites());
+      setClients(await backend.pairedClients());
+    } catch (e) {
+      onError(asUiError(e));
+    }
+  };
+  useEffect(() => {
+    load();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  const act = async (f: () => Promise<unknown>) => {
+    try {
+      await f();
+    } catch (e) {
+      onError(asUiError(e));
+    }
+    load();
+  };
+  return (
+    <div className="card">
+      <h2>{t("settings.sites")}</h2>
+      {sites.length === 0 ? (
+        <p className="hint">{t("settings.noSites")}</p>
+      ) : (
+        <ul className="list">
+          {sites.map((s) => (
+            <li key={s.origin}>
+              <strong>{s.origin}</strong>{" "}
+              <span className="hint">
+                {t("settings.siteLine", { account: s.account, chain: s.chainName, date: dateTime(s.grantedAt, language) })}
+              </span>{" "}
+              <button type="button" className="small" onClick={() => act(() => backend.revokeSite(s.origin))}>
+                {t("settings.revoke")}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>{t("settings.programs")}</h2>
+      {clients.length === 0 ? (
+        <p className="hint">{t("settings.noPrograms")}</p>
+      ) : (
+        <ul className="list">
+          {clients.map((c) => (
+            <li key={c.id}>
+              <strong>{c.name}</strong> <span className="hint">{dateTime(c.createdAt, language)}</span>{" "}
+              <button type="button" className="small" onClick={() => act(() => backend.unpair(c.id))}>
+                {t("settings.unpair")}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }
