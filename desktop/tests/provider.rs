@@ -435,3 +435,35 @@ async fn web_pages_and_strangers_are_refused() {
     }
     assert_eq!(http(a, &post(a, "/pair", ""), &pairing).await.0, 429);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viem_script_with_the_token_uses_the_wallet() {
+    let (_dir, host, provider) = start().await;
+    let token = pair(&host, &provider, "script", "").await;
+    let root = std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("..");
+    let script = root.join("tools/interop/viem-script.mjs");
+    let url = format!("http://127.0.0.1:{}/", provider.address().port());
+    let run = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(script)
+            .env("HARBOR_URL", url)
+            .env("HARBOR_TOKEN", token)
+            .output()
+            .unwrap()
+    });
+    // The person approves the connection when it shows up.
+    let pending = waiting(&host).await;
+    assert!(pending.origin.starts_with("harbor-script://"));
+    provider.decide(pending.id, true, None).await.unwrap();
+    let output = run.await.unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(seen["chainId"], 31337);
+    assert_eq!(seen["before"], json!([]));
+    assert!(seen["account"].as_str().unwrap().starts_with("0x"));
+    assert_eq!(seen["refused"], 4200);
+}
