@@ -9,6 +9,7 @@ mod bindings;
 mod contracts;
 mod desktop;
 mod devnet;
+mod extension;
 mod setup;
 
 use std::path::PathBuf;
@@ -35,6 +36,7 @@ tasks:
   desktop --test      the UI's component tests (Vitest)
   desktop --e2e       end-to-end tests of the real app (tauri-driver, Xvfb, dev chain)
   desktop --bundle    release build and Debian package, with sizes
+  extension           build the browser extension (extension/dist: unpacked folders and zips)
   fund ADDRESS        10 ETH and 1000 dev tokens for ADDRESS on the running dev chain
   root                print the repository root every task works in (found at run time)
 ";
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
         Some("devnet") => devnet::devnet(&args[1..]),
         Some("desktop") => setup::setup().and_then(|_| desktop::desktop(&args[1..])),
         Some("fund") => desktop::fund(&args[1..]),
+        Some("extension") => setup::setup().and_then(|_| extension::build()),
         Some("artifacts") => setup::setup()
             .and_then(|_| contracts::artifacts(args.get(1).is_some_and(|a| a == "--check"))),
         Some("demo") => {
@@ -243,6 +246,7 @@ fn test(args: &[String]) -> Result {
         .current_dir(root().join("mobile-bindings/js"))
         .args(["--test", "test/"]))?;
     desktop::desktop(&["--test".into()])?;
+    extension::test()?;
     desktop::desktop(&["--e2e".into()])?;
     contracts::test()?;
     if fuzz_seconds > 0 {
