@@ -342,10 +342,7 @@ pub(crate) fn dapp_request_view(p: harbor_core::dapp::PendingRequest) -> DappReq
         id: p.id,
         origin: p.origin,
         method: p.method,
-        kind: serde_json::to_value(s.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        kind: s.kind.as_str().to_owned(),
         title: s.title,
         lines: s.lines,
         warnings: s.warnings,

@@ -117,10 +117,7 @@ fn pending(p: core_dapp::PendingRequest) -> DappPendingRequest {
         id: p.id,
         origin: p.origin.clone(),
         method: p.method.clone(),
-        kind: serde_json::to_value(s.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        kind: s.kind.as_str().to_owned(),
         title: s.title.clone(),
         lines: s.lines.clone(),
         warnings: s.warnings.clone(),

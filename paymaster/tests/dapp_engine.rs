@@ -15,11 +15,8 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use harbor_core::aa::IHarborAccount;
-use harbor_core::chains::{Chain, NativeCurrency};
 use harbor_core::dapp::assets::AssetKind;
 use harbor_core::dapp::{Answer, DappEngine, DappError, PendingRequest, RequestKind, SiweFlag};
-use harbor_core::vault::{KdfParams, Vault};
-use harbor_core::wallet::Wallet;
 use harbor_devnet::Devnet;
 use serde_json::{Value, json};
 
@@ -39,39 +36,6 @@ sol! {
     interface IItems {
         function mint(address to, uint256 id, uint256 amount) external;
     }
-}
-
-fn chain(rpc: &str, services: Option<String>) -> Chain {
-    Chain {
-        chain_id: 31337,
-        name: "Harbor dev chain".into(),
-        native_currency: NativeCurrency {
-            name: "Ether".into(),
-            symbol: "ETH".into(),
-            decimals: 18,
-        },
-        rpc_urls: vec![rpc.to_owned()],
-        explorer_url: None,
-        // A bundler that is never called when only reviewing.
-        bundler_url: Some(
-            services
-                .clone()
-                .unwrap_or_else(|| "http://127.0.0.1:9".into()),
-        ),
-        paymaster_url: services,
-        testnet: true,
-    }
-}
-
-fn wallet_on(dir: &tempfile::TempDir, chain: &Chain) -> Arc<Wallet> {
-    let mut vault = Vault::create(
-        &dir.path().join("w.harbor"),
-        "a long password",
-        KdfParams::LIGHT,
-    )
-    .unwrap();
-    vault.save_chain(chain).unwrap();
-    Arc::new(Wallet::new(Arc::new(Mutex::new(vault))))
 }
 
 async fn ask(engine: &DappEngine, method: &str, params: Value) -> Result<Answer, DappError> {
@@ -136,7 +100,7 @@ async fn simulation_names_what_calls_do_and_own_account_changes_are_refused() {
     let devnet = devnet(31337).await;
     let m = devnet.manifest().clone();
     let dir = tempfile::tempdir().unwrap();
-    let wallet = wallet_on(&dir, &chain(&m.rpc_url, None));
+    let wallet = dev_wallet(&dir, &dev_chain(&m.rpc_url, None));
     wallet.create_wallet("Main").unwrap();
     let engine = DappEngine::new(wallet.clone());
 
@@ -565,7 +529,7 @@ async fn a_viem_dapp_signs_in_and_sends_a_sponsored_batch() {
     let harness = start_relay(&[&devnet], vec![]).await;
     let m = devnet.manifest().clone();
     let dir = tempfile::tempdir().unwrap();
-    let wallet = wallet_on(&dir, &chain(&m.rpc_url, Some(harness.url(31337))));
+    let wallet = dev_wallet(&dir, &dev_chain(&m.rpc_url, Some(harness.url(31337))));
     let account = wallet.create_wallet("Main").unwrap().account.address;
     mint(&devnet, account, U256::from(10_000_000u64)).await;
     let engine = Arc::new(DappEngine::new(wallet.clone()));
@@ -674,9 +638,9 @@ async fn a_site_that_names_its_own_paymaster_service_is_honoured() {
     let m = devnet.manifest().clone();
     let dir = tempfile::tempdir().unwrap();
     // The network has a bundler but no sponsor of its own: the account would pay.
-    let mut dev = chain(&m.rpc_url, Some(harness.url(31337)));
+    let mut dev = dev_chain(&m.rpc_url, Some(harness.url(31337)));
     dev.paymaster_url = None;
-    let wallet = wallet_on(&dir, &dev);
+    let wallet = dev_wallet(&dir, &dev);
     wallet.create_wallet("Main").unwrap();
     let engine = DappEngine::new(wallet.clone());
     let account = connect(&engine).await;

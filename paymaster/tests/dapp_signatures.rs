@@ -7,15 +7,11 @@ mod common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 
 use alloy_primitives::{Address, B256, Bytes, U256, hex};
 use alloy_sol_types::SolCall;
 use harbor_core::aa::{AccountCall, IHarborAccount, unwrap_erc6492};
-use harbor_core::chains::{Chain, NativeCurrency};
 use harbor_core::evm::{parse_typed_data, personal_message_hash, sign_personal_message};
-use harbor_core::vault::{KdfParams, Vault};
-use harbor_core::wallet::Wallet;
 use harbor_devnet::Manifest;
 use serde_json::{Value, json};
 
@@ -121,29 +117,7 @@ async fn viem_and_the_account_accept_the_smart_account_signatures() {
     let harness = start_relay(&[&devnet], vec![]).await;
     let m = devnet.manifest().clone();
     let dir = tempfile::tempdir().unwrap();
-    let mut vault = Vault::create(
-        &dir.path().join("w.harbor"),
-        "a long password",
-        KdfParams::LIGHT,
-    )
-    .unwrap();
-    vault
-        .save_chain(&Chain {
-            chain_id: 31337,
-            name: "Harbor dev chain".into(),
-            native_currency: NativeCurrency {
-                name: "Ether".into(),
-                symbol: "ETH".into(),
-                decimals: 18,
-            },
-            rpc_urls: vec![m.rpc_url.clone()],
-            explorer_url: None,
-            bundler_url: Some(harness.url(31337)),
-            paymaster_url: Some(harness.url(31337)),
-            testnet: true,
-        })
-        .unwrap();
-    let wallet = Wallet::new(Arc::new(Mutex::new(vault)));
+    let wallet = dev_wallet(&dir, &dev_chain(&m.rpc_url, Some(harness.url(31337))));
     let account = wallet.create_wallet("Main").unwrap().account.address;
     let typed = mail(31337, Address::repeat_byte(0xcc));
     let typed_data = parse_typed_data(&typed.to_string()).unwrap();

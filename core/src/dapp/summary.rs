@@ -45,6 +45,22 @@ pub enum RequestKind {
     WatchAsset,
 }
 
+impl RequestKind {
+    /// The kind's stable name (`signIn`), as user interfaces branch on it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Connect => "connect",
+            RequestKind::SignIn => "signIn",
+            RequestKind::Message => "message",
+            RequestKind::TypedData => "typedData",
+            RequestKind::Calls => "calls",
+            RequestKind::SwitchChain => "switchChain",
+            RequestKind::AddChain => "addChain",
+            RequestKind::WatchAsset => "watchAsset",
+        }
+    }
+}
+
 /// A pending request in plain words, plus the structured facts behind them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -482,6 +498,22 @@ mod tests {
             ),
             "Gas is paid by Harbor."
         );
+    }
+
+    #[test]
+    fn kind_names_are_the_serialized_ones() {
+        for kind in [
+            RequestKind::Connect,
+            RequestKind::SignIn,
+            RequestKind::Message,
+            RequestKind::TypedData,
+            RequestKind::Calls,
+            RequestKind::SwitchChain,
+            RequestKind::AddChain,
+            RequestKind::WatchAsset,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
     }
 
     #[test]

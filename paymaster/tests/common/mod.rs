@@ -210,3 +210,44 @@ pub async fn harbor_op(
     ));
     op
 }
+
+/// The dev chain as a wallet knows it: `services` is the relay (bundler and sponsor); without
+/// it, a bundler address nothing listens on (for reviews that never send).
+pub fn dev_chain(rpc: &str, services: Option<String>) -> harbor_core::chains::Chain {
+    harbor_core::chains::Chain {
+        chain_id: 31337,
+        name: "Harbor dev chain".into(),
+        native_currency: harbor_core::chains::NativeCurrency {
+            name: "Ether".into(),
+            symbol: "ETH".into(),
+            decimals: 18,
+        },
+        rpc_urls: vec![rpc.to_owned()],
+        explorer_url: None,
+        // A bundler that is never called when only reviewing.
+        bundler_url: Some(
+            services
+                .clone()
+                .unwrap_or_else(|| "http://127.0.0.1:9".into()),
+        ),
+        paymaster_url: services,
+        testnet: true,
+    }
+}
+
+/// A wallet over a new vault in `dir` that knows `chain`.
+pub fn dev_wallet(
+    dir: &tempfile::TempDir,
+    chain: &harbor_core::chains::Chain,
+) -> Arc<harbor_core::wallet::Wallet> {
+    let mut vault = harbor_core::vault::Vault::create(
+        &dir.path().join("w.harbor"),
+        "a long password",
+        harbor_core::vault::KdfParams::LIGHT,
+    )
+    .unwrap();
+    vault.save_chain(chain).unwrap();
+    Arc::new(harbor_core::wallet::Wallet::new(Arc::new(
+        std::sync::Mutex::new(vault),
+    )))
+}
