@@ -21,8 +21,9 @@ chrome.runtime.onConnect.addListener((port) => {
 });
 
 chrome.runtime.onMessage.addListener((message, sender, reply) => {
-  // Only the extension's own popup talks to the background this way.
-  if (sender.id !== chrome.runtime.id || sender.tab) return false;
+  // Only the extension's own pages (the popup) talk to the background this way; content
+  // scripts run in web pages, whose URLs are not the extension's.
+  if (sender.id !== chrome.runtime.id || !sender.url?.startsWith(chrome.runtime.getURL(""))) return false;
   if (message?.type === "status") {
     relay.status().then(reply);
     return true;

@@ -20,6 +20,8 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
     "webkit2gtk-driver",
+    // The browser end-to-end run (Debian's build; no browser is downloaded).
+    "chromium",
 ];
 
 /// `cargo xtask desktop [--bindings | --test | --e2e | --bundle]`.
@@ -288,6 +290,7 @@ fn xvfb() -> Result<(Child, String)> {
 /// instance and the owner's cancel. Screenshots go to `target/desktop-e2e/`.
 fn e2e() -> Result {
     let app = build_app()?;
+    crate::extension::build()?;
     let driver = tauri_driver()?;
     let chain = start_chain(false)?;
     let work = target_dir().join("desktop-e2e");
@@ -297,20 +300,41 @@ fn e2e() -> Result {
     write_presets(&chain, &presets)?;
     let (mut x, display) = xvfb()?;
     let cast = root().join("tools/node_modules/.bin/cast");
-    let result = run(Command::new("node")
-        .current_dir(ui_dir())
-        .arg("e2e/run.mjs")
-        .env("DISPLAY", &display)
-        .env("HARBOR_APP", &app)
-        .env("HARBOR_TAURI_DRIVER", &driver)
-        .env("HARBOR_DEV_CHAINS", &presets)
-        .env("HARBOR_E2E_DIR", &work)
-        .env("HARBOR_RPC_URL", &chain.manifest.rpc_url)
-        .env("HARBOR_DEV_TOKEN", &chain.manifest.dev_token)
-        .env("HARBOR_CAST", &cast)
-        .env("HARBOR_DEV_KEY", harbor_devnet::DEV_DEPLOYER_KEY)
-        .env("HARBOR_LIGHT_KDF", "1")
-        .env("HARBOR_NO_KEYRING", "1"));
+    let node = |script: &str| {
+        let mut command = Command::new("node");
+        command
+            .current_dir(ui_dir())
+            .arg(script)
+            .env("DISPLAY", &display)
+            .env("HARBOR_APP", &app)
+            .env("HARBOR_TAURI_DRIVER", &driver)
+            .env("HARBOR_DEV_CHAINS", &presets)
+            .env("HARBOR_E2E_DIR", &work)
+            .env("HARBOR_RPC_URL", &chain.manifest.rpc_url)
+            .env("HARBOR_DEV_TOKEN", &chain.manifest.dev_token)
+            .env("HARBOR_CAST", &cast)
+            .env("HARBOR_DEV_KEY", harbor_devnet::DEV_DEPLOYER_KEY)
+            .env("HARBOR_LIGHT_KDF", "1")
+            .env("HARBOR_NO_KEYRING", "1");
+        command
+    };
+    // HARBOR_E2E_BROWSER_ONLY=1 skips the app-only run (to iterate on the browser run).
+    let app_run = if std::env::var_os("HARBOR_E2E_BROWSER_ONLY").is_some() {
+        Ok(())
+    } else {
+        run(&mut node("e2e/run.mjs"))
+    };
+    let result = app_run.and_then(|()| {
+        // A real browser with the extension, a dApp page and the app approving.
+        run(node("e2e/browser.mjs")
+            .env("HARBOR_EXTENSION", root().join("extension/dist/chromium"))
+            .env(
+                "HARBOR_PLAYWRIGHT",
+                root().join("extension/node_modules/playwright-core"),
+            )
+            .env("HARBOR_VIEM", root().join("tools/node_modules/viem"))
+            .env("HARBOR_CHROMIUM", "/usr/bin/chromium"))
+    });
     let _ = x.kill();
     let _ = x.wait();
     drop(chain);
