@@ -24,6 +24,7 @@ window.addEventListener("eip6963:announceProvider", (e) => {
   window.dapp.provider = e.detail.provider;
   window.dapp.info = e.detail.info;
   e.detail.provider.on("accountsChanged", (a) => window.dapp.events.push(["accountsChanged", a]));
+  e.detail.provider.on("chainChanged", (c) => window.dapp.events.push(["chainChanged", c]));
 });
 window.dispatchEvent(new Event("eip6963:requestProvider"));
 window.ask = (method, params) => window.dapp.provider.request({ method, params }).then(
@@ -151,6 +152,14 @@ async function main() {
     });
     if (direct.ws !== "refused" || (direct.http !== "refused" && direct.http !== 403)) throw new Error(`direct access: ${JSON.stringify(direct)}`);
     log("browser: rejection 4001, own-account call 4100, direct access refused");
+
+    // Another network (a built-in one: the run has one dev chain): asked, then announced.
+    const switched = await decide("wallet_switchEthereumChain", [{ chainId: "0x1" }], "Approve", "27-dapp-switch");
+    if (switched.error) throw new Error(`switch: ${JSON.stringify(switched)}`);
+    await page.waitForFunction(() => window.dapp.events.some(([n, c]) => n === "chainChanged" && c === "0x1"), null, { timeout: 20000 });
+    const now = await page.evaluate(() => window.ask("eth_chainId", []));
+    if (now.result !== "0x1") throw new Error(`after the switch: ${JSON.stringify(now)}`);
+    log("browser: switched network; the page heard chainChanged");
 
     // Disconnected in Settings: the page hears accountsChanged([]).
     await app.click(nav("Settings"));
