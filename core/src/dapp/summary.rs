@@ -290,18 +290,10 @@ pub fn say(lang: SummaryLanguage, phrase: Phrase, values: &[(&str, &str)]) -> St
 
 /// A date (UTC, `YYYY-MM-DD`) from Unix seconds.
 pub fn date(seconds: u64) -> String {
-    let days = (seconds / 86_400) as i64;
-    // Civil date from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    crate::recovery::format_utc(seconds)
+        .chars()
+        .take(10)
+        .collect()
 }
 
 fn short(address: &Address) -> String {
