@@ -150,14 +150,12 @@ impl App {
     /// Sites connected to an account, most recent first.
     pub fn connected_sites(&self) -> UiResult<Vec<ConnectedSite>> {
         let sessions = self.unlocked(|v| Ok(v.dapp_sessions()?))?;
-        let registry = self.wallet()?.registry()?;
+        let wallet = self.wallet()?;
+        let registry = wallet.registry()?;
         Ok(sessions
             .into_iter()
             .map(|s| ConnectedSite {
-                chain_name: self
-                    .wallet()
-                    .map(|w| w.chain_name(&registry, s.chain_id))
-                    .unwrap_or_default(),
+                chain_name: wallet.chain_name(&registry, s.chain_id),
                 origin: s.origin,
                 account: s.account.to_checksum(None),
                 chain_id: s.chain_id,

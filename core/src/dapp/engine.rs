@@ -10,9 +10,8 @@ use alloy_sol_types::SolCall;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::assets::Grant;
 use super::request::{AddChain, DappCall, DappRequest, PaymasterService, SendCalls};
-use super::simulate::{Simulation, name_assets, simulate};
+use super::simulate::{Simulation, name_assets, simulate, token_info};
 use super::siwe::{SiweFlag, SiweMessage, origin_host, parse_siwe};
 use super::summary::{
     Phrase, RequestKind, Summary, SummaryLanguage, change_lines, grant_lines, say, siwe_warnings,
@@ -379,29 +378,14 @@ impl DappEngine {
             DappRequest::WatchAsset(asset) => {
                 let session = self.connected(origin)?;
                 let node = self.wallet.node(&self.chain(session.chain_id)?)?;
-                let mut probe = Simulation {
-                    grants: vec![Grant {
-                        token: asset.address,
-                        spender: Address::ZERO,
-                        amount: None,
-                        token_id: None,
-                        unlimited: false,
-                        revokes: false,
-                        expires: None,
-                        via: assets::GrantVia::Call,
-                        symbol: None,
-                        formatted: Some(String::new()),
-                    }],
-                    ..Simulation::default()
-                };
-                name_assets(&node, &mut probe).await;
-                let symbol = probe.grants[0].symbol.clone().ok_or_else(|| {
+                let (symbol, decimals) = token_info(&node, asset.address).await;
+                let symbol = symbol.ok_or_else(|| {
                     DappError::invalid(
                         "wallet_watchAsset",
                         "the address is not an ERC-20 token on this network",
                     )
                 })?;
-                let decimals = token_decimals(&node, asset.address).await.ok_or_else(|| {
+                let decimals = decimals.ok_or_else(|| {
                     DappError::invalid(
                         "wallet_watchAsset",
                         "the token does not report its decimals",
@@ -1094,8 +1078,4 @@ impl DappEngine {
         self.emit(origin, "accountsChanged", json!([account]));
         Ok(())
     }
-}
-
-async fn token_decimals(node: &crate::rpc::NodeClient, token: Address) -> Option<u8> {
-    node.erc20_decimals(token).await.ok().filter(|d| *d <= 36)
 }

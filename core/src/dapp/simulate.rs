@@ -4,7 +4,6 @@
 //! call (failures still show; asset changes then come from the call data only). No third party.
 
 use alloy_primitives::{Address, Bytes, U256};
-use alloy_sol_types::{SolCall, sol};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -13,14 +12,6 @@ use super::request::DappCall;
 use crate::aa::decode_revert;
 use crate::rpc::{NodeClient, RpcError};
 use crate::tokens::format_amount;
-
-sol! {
-    /// Token metadata read to name what moves.
-    interface ITokenInfo {
-        function symbol() external view returns (string);
-        function decimals() external view returns (uint8);
-    }
-}
 
 /// What running the calls showed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,19 +147,15 @@ async fn call_by_call(
     Ok(simulation)
 }
 
-async fn token_info(node: &NodeClient, token: Address) -> (Option<String>, Option<u8>) {
+/// A token's symbol (printable, at most 12 characters) and decimals (at most 36), when the
+/// contract reports them.
+pub async fn token_info(node: &NodeClient, token: Address) -> (Option<String>, Option<u8>) {
     let symbol = node
-        .call(token, &ITokenInfo::symbolCall {}.abi_encode().into())
+        .erc20_symbol(token)
         .await
         .ok()
-        .and_then(|out| ITokenInfo::symbolCall::abi_decode_returns(&out).ok())
         .map(|s| s.chars().filter(|c| !c.is_control()).take(12).collect());
-    let decimals = node
-        .call(token, &ITokenInfo::decimalsCall {}.abi_encode().into())
-        .await
-        .ok()
-        .and_then(|out| ITokenInfo::decimalsCall::abi_decode_returns(&out).ok())
-        .filter(|d| *d <= 36);
+    let decimals = node.erc20_decimals(token).await.ok().filter(|d| *d <= 36);
     (symbol, decimals)
 }
 
