@@ -153,13 +153,24 @@ async function main() {
     if (direct.ws !== "refused" || (direct.http !== "refused" && direct.http !== 403)) throw new Error(`direct access: ${JSON.stringify(direct)}`);
     log("browser: rejection 4001, own-account call 4100, direct access refused");
 
-    // Another network (a built-in one: the run has one dev chain): asked, then announced.
-    const switched = await decide("wallet_switchEthereumChain", [{ chainId: "0x1" }], "Approve", "27-dapp-switch");
+    // The second dev chain: asked, approved, announced; the same account, read from that chain's
+    // node (it holds coins only there).
+    const secondRpc = env("HARBOR_SECOND_RPC_URL");
+    const secondId = `0x${Number(cast("chain-id", "--rpc-url", secondRpc)).toString(16)}`;
+    cast("send", "--rpc-url", secondRpc, "--private-key", FUNDER_KEY, account, "--value", "123000000000000000");
+    const switched = await decide("wallet_switchEthereumChain", [{ chainId: secondId }], "Approve", "27-dapp-switch");
     if (switched.error) throw new Error(`switch: ${JSON.stringify(switched)}`);
-    await page.waitForFunction(() => window.dapp.events.some(([n, c]) => n === "chainChanged" && c === "0x1"), null, { timeout: 20000 });
-    const now = await page.evaluate(() => window.ask("eth_chainId", []));
-    if (now.result !== "0x1") throw new Error(`after the switch: ${JSON.stringify(now)}`);
-    log("browser: switched network; the page heard chainChanged");
+    await page.waitForFunction((id) => window.dapp.events.some(([n, c]) => n === "chainChanged" && c === id), secondId, { timeout: 20000 });
+    const there = await page.evaluate(async (a) => ({
+      chainId: await window.ask("eth_chainId", []),
+      accounts: await window.ask("eth_accounts", []),
+      balance: await window.ask("eth_getBalance", [a, "latest"]),
+    }), account);
+    if (there.chainId.result !== secondId || there.accounts.result?.[0]?.toLowerCase() !== account.toLowerCase()
+      || BigInt(there.balance.result ?? -1) !== 123000000000000000n) {
+      throw new Error(`after the switch: ${JSON.stringify(there)}`);
+    }
+    log(`browser: switched to the second dev chain ${secondId}; same account, its balance read there`);
 
     // Disconnected in Settings: the page hears accountsChanged([]).
     await app.click(nav("Settings"));

@@ -11,6 +11,8 @@ use crate::{Result, cache_dir, cargo, root, run, target_dir};
 
 /// The tauri-driver release used for end-to-end tests (built from crates.io).
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
+/// The second dev chain of the browser run (0x7a6a), the target of its network switch.
+const SECOND_CHAIN: u64 = 31338;
 
 /// Debian packages the desktop app needs to build (WebKitGTK) and to be tested in a real window.
 const DEBIAN_PACKAGES: &[&str] = &[
@@ -118,12 +120,26 @@ fn test() -> Result {
         .args(["run", "--silent", "test"]))
 }
 
-/// A dev chain and relay: the running ones (`cargo xtask devnet`) or new ones.
+/// Dev chains and the relay serving them: the running ones (`cargo xtask devnet`) or new ones.
 struct Chain {
+    /// The first chain (31337), the one every run uses.
     manifest: Manifest,
-    relay_url: String,
-    _devnet: Option<Devnet>,
+    /// Further chains started for the run (the browser run's network switch).
+    others: Vec<Manifest>,
+    relay_port: u16,
+    _devnets: Vec<Devnet>,
     relay: Option<Child>,
+}
+
+impl Chain {
+    /// The relay's bundler and paymaster URL for `chain_id`.
+    fn relay_url(&self, chain_id: u64) -> String {
+        format!(
+            "http://127.0.0.1:{}/rpc/{chain_id}/{}",
+            self.relay_port,
+            crate::devnet::DEV_API_KEY
+        )
+    }
 }
 
 impl Drop for Chain {
@@ -139,9 +155,12 @@ fn responds(address: &str) -> bool {
     std::net::TcpStream::connect(address).is_ok()
 }
 
-fn start_chain(reuse: bool) -> Result<Chain> {
+/// Starts dev chain 31337 plus one chain per id in `others`, and one relay serving them all; with
+/// `reuse` (and no others), the chain and relay already running on 8545/4337 are used.
+fn start_chain(reuse: bool, others: &[u64]) -> Result<Chain> {
     let manifest_path = root().join(".devnet/31337.json");
     if reuse
+        && others.is_empty()
         && responds("127.0.0.1:8545")
         && responds("127.0.0.1:4337")
         && let Ok(text) = std::fs::read_to_string(&manifest_path)
@@ -150,11 +169,9 @@ fn start_chain(reuse: bool) -> Result<Chain> {
         eprintln!("xtask: using the dev chain and relay already running");
         return Ok(Chain {
             manifest,
-            relay_url: format!(
-                "http://127.0.0.1:4337/rpc/31337/{}",
-                crate::devnet::DEV_API_KEY
-            ),
-            _devnet: None,
+            others: Vec::new(),
+            relay_port: 4337,
+            _devnets: Vec::new(),
             relay: None,
         });
     }
@@ -164,50 +181,61 @@ fn start_chain(reuse: bool) -> Result<Chain> {
     } else {
         (0, free_port()?)
     };
-    let devnet = Devnet::start(31337, port).map_err(|e| e.to_string())?;
-    let manifest = devnet.manifest().clone();
+    let mut devnets = vec![Devnet::start(31337, port).map_err(|e| e.to_string())?];
+    for &chain_id in others {
+        devnets.push(Devnet::start(chain_id, 0).map_err(|e| e.to_string())?);
+    }
+    let manifests: Vec<Manifest> = devnets.iter().map(|d| d.manifest().clone()).collect();
     if reuse {
-        devnet
+        devnets[0]
             .write_manifest(&manifest_path)
             .map_err(|e| e.to_string())?;
     }
     let dir = root().join(format!(".devnet/relay-{relay_port}"));
-    let relay = crate::devnet::start_relay(std::slice::from_ref(&manifest), relay_port, &dir)?;
+    let relay = crate::devnet::start_relay(&manifests, relay_port, &dir)?;
     wait_for(&format!("http://127.0.0.1:{relay_port}/healthz"))?;
+    let mut manifests = manifests.into_iter();
     Ok(Chain {
-        manifest,
-        relay_url: format!(
-            "http://127.0.0.1:{relay_port}/rpc/31337/{}",
-            crate::devnet::DEV_API_KEY
-        ),
-        _devnet: Some(devnet),
+        manifest: manifests.next().ok_or("no dev chain")?,
+        others: manifests.collect(),
+        relay_port,
+        _devnets: devnets,
         relay: Some(relay),
     })
 }
 
-/// The networks file the app reads from `HARBOR_DEV_CHAINS`.
-fn write_presets(chain: &Chain, path: &Path) -> Result {
-    let presets = serde_json::json!([{
-        "chainId": chain.manifest.chain_id,
-        "name": "Harbor Dev Chain",
-        "rpcUrl": chain.manifest.rpc_url,
-        "bundlerUrl": chain.relay_url,
-        "paymasterUrl": chain.relay_url,
-        "tokens": [chain.manifest.dev_token],
-    }]);
+/// The networks file the app reads from `HARBOR_DEV_CHAINS`: the first chain, and with `all` the
+/// others too.
+fn write_presets(chain: &Chain, path: &Path, all: bool) -> Result {
+    let others = if all { chain.others.as_slice() } else { &[] };
+    let presets: Vec<serde_json::Value> = std::iter::once(&chain.manifest)
+        .chain(others)
+        .enumerate()
+        .map(|(i, m)| {
+            let relay = chain.relay_url(m.chain_id);
+            serde_json::json!({
+                "chainId": m.chain_id,
+                "name": if i == 0 { "Harbor Dev Chain".to_owned() } else { format!("Harbor Dev Chain {}", i + 1) },
+                "rpcUrl": m.rpc_url,
+                "bundlerUrl": relay,
+                "paymasterUrl": relay,
+                "tokens": [m.dev_token],
+            })
+        })
+        .collect();
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     }
-    std::fs::write(path, presets.to_string()).map_err(|e| e.to_string())
+    std::fs::write(path, serde_json::Value::from(presets).to_string()).map_err(|e| e.to_string())
 }
 
 /// Builds the UI and the app, starts (or reuses) the dev chain and relay, runs the app.
 fn run_app() -> Result {
     prepare()?;
     let app = build_app()?;
-    let chain = start_chain(true)?;
+    let chain = start_chain(true, &[])?;
     let presets = root().join(".devnet/desktop-chains.json");
-    write_presets(&chain, &presets)?;
+    write_presets(&chain, &presets, false)?;
     println!(
         "Harbor desktop against the dev chain at {}",
         chain.manifest.rpc_url
@@ -292,12 +320,15 @@ fn e2e() -> Result {
     let app = build_app()?;
     crate::extension::build()?;
     let driver = tauri_driver()?;
-    let chain = start_chain(false)?;
+    // A second chain for the browser run's network switch.
+    let chain = start_chain(false, &[SECOND_CHAIN])?;
     let work = target_dir().join("desktop-e2e");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let presets = work.join("chains.json");
-    write_presets(&chain, &presets)?;
+    write_presets(&chain, &presets, false)?;
+    let browser_presets = work.join("browser-chains.json");
+    write_presets(&chain, &browser_presets, true)?;
     let (mut x, display) = xvfb()?;
     let cast = root().join("tools/node_modules/.bin/cast");
     let node = |script: &str| {
@@ -333,6 +364,15 @@ fn e2e() -> Result {
                 root().join("extension/node_modules/playwright-core"),
             )
             .env("HARBOR_VIEM", root().join("tools/node_modules/viem"))
+            .env("HARBOR_DEV_CHAINS", &browser_presets)
+            .env(
+                "HARBOR_SECOND_RPC_URL",
+                chain
+                    .others
+                    .first()
+                    .map(|m| m.rpc_url.as_str())
+                    .unwrap_or_default(),
+            )
             .env("HARBOR_CHROMIUM", "/usr/bin/chromium"))
     });
     let _ = x.kill();
@@ -341,28 +381,72 @@ fn e2e() -> Result {
     result
 }
 
-/// Builds the release app and its Debian package; prints sizes.
+/// The cargo profile the app ships with (size-tuned; see the workspace Cargo.toml).
+const SHIPPED_PROFILE: &str = "desktop-release";
+
+/// Builds the app with the shipped profile and its Debian package, builds Tauri's hello world
+/// the same way, and measures both in the same run: binary size, cold start and idle memory, as
+/// ratios (printed and written to `target/desktop-measure.json`).
 fn bundle() -> Result {
-    // The Tauri CLI finds desktop/tauri.conf.json from the repository root. AppImage needs
-    // linuxdeploy from GitHub, which this machine cannot reach; `--bundles appimage` works where
-    // it can.
+    // One cargo invocation builds both, so they share one build of the Tauri stack (the hello
+    // world adds no feature to it); the Tauri CLI then finds the app built and packages it.
+    run(cargo().args([
+        "build",
+        "--profile",
+        SHIPPED_PROFILE,
+        "-p",
+        "harbor-desktop",
+        "-p",
+        "tauri-hello",
+        "--features",
+        "tauri/custom-protocol",
+    ]))?;
+    // AppImage needs linuxdeploy and the AppImage runtime from GitHub, which this machine cannot
+    // reach; `--bundles appimage` works where they can be had.
     run(Command::new(ui_dir().join("node_modules/.bin/tauri"))
         .current_dir(root())
-        .args(["build", "--bundles", "deb"]))?;
-    let release = target_dir().join("release");
-    let binary = release.join("harbor-desktop");
+        .args([
+            "build",
+            "--bundles",
+            "deb",
+            "--",
+            "--profile",
+            SHIPPED_PROFILE,
+        ]))?;
+    let built = target_dir().join(SHIPPED_PROFILE);
+    let (app, hello) = (built.join("harbor-desktop"), built.join("tauri-hello"));
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-    println!("app binary: {:.1} MB", size(&binary) as f64 / 1e6);
-    let debs = release.join("bundle/deb");
-    for entry in std::fs::read_dir(&debs)
+    let mb = |bytes: u64| bytes as f64 / 1e6;
+    println!(
+        "binary ({SHIPPED_PROFILE}, stripped): Harbor {:.1} MB, Tauri hello world {:.1} MB, ratio {:.1}",
+        mb(size(&app)),
+        mb(size(&hello)),
+        size(&app) as f64 / size(&hello).max(1) as f64
+    );
+    for entry in std::fs::read_dir(built.join("bundle/deb"))
         .map_err(|e| e.to_string())?
         .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "deb"))
     {
         println!(
             "{}: {:.1} MB",
             entry.file_name().to_string_lossy(),
-            size(&entry.path()) as f64 / 1e6
+            mb(size(&entry.path()))
         );
     }
-    Ok(())
+    // Cold start and idle memory, alternating the two apps under Xvfb.
+    let driver = tauri_driver()?;
+    let (mut x, display) = xvfb()?;
+    let out = target_dir().join("desktop-measure.json");
+    let result = run(Command::new("node")
+        .current_dir(ui_dir())
+        .arg("e2e/measure.mjs")
+        .env("DISPLAY", &display)
+        .env("HARBOR_APP", &app)
+        .env("HARBOR_HELLO_APP", &hello)
+        .env("HARBOR_TAURI_DRIVER", &driver)
+        .env("HARBOR_MEASURE_OUT", &out));
+    let _ = x.kill();
+    let _ = x.wait();
+    result
 }

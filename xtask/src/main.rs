@@ -35,7 +35,8 @@ tasks:
   desktop --bindings  regenerate the UI's TypeScript for the app's commands and events
   desktop --test      the UI's component tests (Vitest)
   desktop --e2e       end-to-end tests of the real app (tauri-driver, Xvfb, dev chain)
-  desktop --bundle    release build and Debian package, with sizes
+  desktop --bundle    shipped build and Debian package; size, cold start and memory as
+                      ratios to a Tauri hello world built in the same run
   extension           build the browser extension (extension/dist: unpacked folders and zips)
   fund ADDRESS        10 ETH and 1000 dev tokens for ADDRESS on the running dev chain
   root                print the repository root every task works in (found at run time)

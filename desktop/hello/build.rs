@@ -1,0 +1,5 @@
+//! Tauri's build step for the hello world.
+
+fn main() {
+    tauri_build::build();
+}
