@@ -264,6 +264,14 @@ fn deploy(
 impl Devnet {
     /// Starts anvil with `chain_id` on `port` (0 picks a free one) and deploys everything.
     pub fn start(chain_id: u64, port: u16) -> Result<Self, DevnetError> {
+        let mut devnet = Self::bare(chain_id, port)?;
+        devnet.deploy_all()?;
+        Ok(devnet)
+    }
+
+    /// Starts anvil alone, as a fresh chain is: only the deterministic deployer is there (the
+    /// manifest names no contract).
+    pub fn bare(chain_id: u64, port: u16) -> Result<Self, DevnetError> {
         let port = if port == 0 { free_port()? } else { port };
         let rpc_url = format!("http://127.0.0.1:{port}");
         let anvil = Command::new(tool("anvil")?)
@@ -299,7 +307,6 @@ impl Devnet {
             },
         };
         devnet.wait_ready()?;
-        devnet.deploy_all()?;
         Ok(devnet)
     }
 

@@ -50,6 +50,29 @@ pub enum KeySource {
     },
 }
 
+impl std::str::FromStr for KeySource {
+    type Err = String;
+
+    /// Reads `env:NAME`, `file:PATH` or `keyring:SERVICE/USER` (as given on a command line).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("{text:?} is not env:NAME, file:PATH or keyring:SERVICE/USER");
+        match text.split_once(':').ok_or_else(bad)? {
+            ("env", name) if !name.is_empty() => Ok(KeySource::Env(name.to_owned())),
+            ("file", path) if !path.is_empty() => Ok(KeySource::File(path.into())),
+            ("keyring", entry) => match entry.split_once('/') {
+                Some((service, user)) if !service.is_empty() && !user.is_empty() => {
+                    Ok(KeySource::Keyring {
+                        service: service.to_owned(),
+                        user: user.to_owned(),
+                    })
+                }
+                _ => Err(bad()),
+            },
+            _ => Err(bad()),
+        }
+    }
+}
+
 /// One chain the relay serves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -468,6 +491,31 @@ pub fn parse_selector(text: &str) -> Option<[u8; 4]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_sources_read_from_a_command_line() {
+        assert_eq!("env:K".parse(), Ok(KeySource::Env("K".into())));
+        assert_eq!("file:/k".parse(), Ok(KeySource::File("/k".into())));
+        assert_eq!(
+            "keyring:harbor/deployer".parse(),
+            Ok(KeySource::Keyring {
+                service: "harbor".into(),
+                user: "deployer".into()
+            })
+        );
+        for bad in [
+            "",
+            "K",
+            "env:",
+            "file:",
+            "keyring:x",
+            "keyring:/u",
+            "vault:x",
+        ] {
+            let error = bad.parse::<KeySource>().unwrap_err();
+            assert!(error.contains("env:NAME"), "{bad}: {error}");
+        }
+    }
 
     const SAMPLE: &str = r#"
 listen = "127.0.0.1:4000"

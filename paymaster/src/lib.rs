@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod chain;
 pub mod config;
+pub mod deploy;
 pub mod error;
 pub mod keys;
 pub mod metrics;

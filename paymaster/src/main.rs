@@ -1,10 +1,15 @@
 //! The `harbor-paymaster` command.
+#![allow(clippy::print_stdout)] // `deploy` prints its manifest.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
+use alloy_primitives::{Address, U256};
+use clap::{Parser, Subcommand};
+use harbor_paymaster::config::KeySource;
+use harbor_paymaster::deploy::{DeployOptions, Deployment, deploy};
+use harbor_paymaster::keys::load_key;
 use harbor_paymaster::{Config, Relay, server};
 
 /// Harbor's gas sponsorship relay (ERC-7677 paymaster service and ERC-7769 bundler).
@@ -16,12 +21,55 @@ struct Args {
         long,
         short,
         env = "HARBOR_PAYMASTER_CONFIG",
-        default_value = "harbor-paymaster.toml"
+        default_value = "harbor-paymaster.toml",
+        global = true
     )]
     config: PathBuf,
     /// Log as JSON lines (for log collectors).
     #[arg(long, env = "HARBOR_PAYMASTER_JSON_LOGS")]
     json_logs: bool,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// The relay's commands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the relay (the default).
+    Serve,
+    /// Ready a chain for Harbor: deploy what it lacks (EntryPoint v0.7, the Harbor account
+    /// implementation, factory and paymaster), top up the paymaster's deposit and stake, check
+    /// every address, print the manifest (JSON). Safe to run again.
+    Deploy(DeployArgs),
+}
+
+/// `harbor-paymaster deploy`.
+#[derive(Debug, clap::Args)]
+struct DeployArgs {
+    /// The chain's JSON-RPC URL.
+    #[arg(long)]
+    rpc: String,
+    /// Where the key that pays for the deployment comes from: env:NAME, file:PATH or
+    /// keyring:SERVICE/USER.
+    #[arg(long, default_value = "env:HARBOR_DEPLOYER_KEY")]
+    deployer_key: KeySource,
+    /// Who owns the paymaster (adds and removes signers, withdraws). Default: the deployer.
+    #[arg(long)]
+    owner: Option<Address>,
+    /// A sponsorship signer the paymaster trusts (repeat for several). Default: the address of
+    /// the relay's `signer_key` from the configuration file.
+    #[arg(long = "signer")]
+    signers: Vec<Address>,
+    /// Keep at least this much ETH deposited for the paymaster in the EntryPoint.
+    #[arg(long, default_value = "0.1")]
+    deposit: String,
+    /// Keep at least this much ETH staked for the paymaster (0: no stake).
+    #[arg(long, default_value = "0.1")]
+    stake: String,
+    /// The stake's unstake delay in seconds (bundlers count a stake from one day).
+    #[arg(long, default_value_t = 86_400)]
+    unstake_delay: u32,
 }
 
 fn main() -> ExitCode {
@@ -33,21 +81,36 @@ fn main() -> ExitCode {
             .json()
             .with_env_filter(filter)
             .init();
+    } else if matches!(args.command, Some(Command::Deploy(_))) {
+        // stdout carries the manifest.
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
-    let config = match Config::load(&args.config) {
-        Ok(config) => config,
-        Err(error) => {
-            tracing::error!(%error, "cannot start");
-            return ExitCode::from(2);
-        }
-    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
             tracing::error!(%error, "cannot start the async runtime");
             return ExitCode::FAILURE;
+        }
+    };
+    match args.command {
+        Some(Command::Deploy(deploy_args)) => {
+            runtime.block_on(run_deploy(&args.config, deploy_args))
+        }
+        Some(Command::Serve) | None => serve(&args.config, &runtime),
+    }
+}
+
+fn serve(config: &std::path::Path, runtime: &tokio::runtime::Runtime) -> ExitCode {
+    let config = match Config::load(config) {
+        Ok(config) => config,
+        Err(error) => {
+            tracing::error!(%error, "cannot start");
+            return ExitCode::from(2);
         }
     };
     let result = runtime.block_on(async {
@@ -61,4 +124,75 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Says `message` on stderr and fails with exit code 2 (bad input).
+fn refuse(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("harbor-paymaster deploy: {message}");
+    ExitCode::from(2)
+}
+
+async fn run_deploy(config: &std::path::Path, args: DeployArgs) -> ExitCode {
+    harbor_core::rpc::install_tls_provider();
+    let ether = |text: &str, what: &str| {
+        harbor_core::tokens::parse_amount(text, 18)
+            .map_err(|e| format!("--{what} {text:?} is not an amount of ETH: {e}"))
+    };
+    let (deposit, stake): (U256, U256) =
+        match (ether(&args.deposit, "deposit"), ether(&args.stake, "stake")) {
+            (Ok(d), Ok(s)) => (d, s),
+            (Err(e), _) | (_, Err(e)) => return refuse(e),
+        };
+    let deployer = match load_key(&args.deployer_key, "deployer") {
+        Ok(key) => key,
+        Err(e) => return refuse(e),
+    };
+    let signers = if args.signers.is_empty() {
+        let signer = Config::load(config)
+            .map_err(|e| e.to_string())
+            .and_then(|c| load_key(&c.signer_key, "signer").map_err(|e| e.to_string()));
+        match signer {
+            Ok(key) => vec![harbor_core::keys::Signer::address(&key)],
+            Err(e) => {
+                return refuse(format!(
+                    "no --signer given and the relay's signer is unknown ({e})"
+                ));
+            }
+        }
+    } else {
+        args.signers
+    };
+    let node = match harbor_core::rpc::NodeClient::new(&args.rpc) {
+        Ok(node) => node,
+        Err(e) => return refuse(format!("--rpc {}: {e}", args.rpc)),
+    };
+    let options = DeployOptions {
+        owner: args.owner,
+        signers,
+        deposit,
+        stake,
+        unstake_delay: args.unstake_delay,
+    };
+    match deploy(&node, &deployer, &options, |step| eprintln!("{step}")).await {
+        Ok(deployment) => {
+            print_manifest(&deployment, &args.rpc);
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("harbor-paymaster deploy: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The manifest on stdout (JSON) and the relay's configuration block on stderr.
+fn print_manifest(deployment: &Deployment, rpc: &str) {
+    match serde_json::to_string_pretty(deployment) {
+        Ok(json) => println!("{json}"),
+        Err(e) => eprintln!("harbor-paymaster deploy: cannot print the manifest: {e}"),
+    }
+    eprintln!(
+        "\nchain {} is ready. In harbor-paymaster.toml:\n\n[[chains]]\nchain_id = {}\nrpc_url = \"{rpc}\"\npaymaster = \"{}\"",
+        deployment.chain_id, deployment.chain_id, deployment.paymaster
+    );
 }

@@ -50,6 +50,24 @@ fn artifact_json(name: &str) -> Result<String> {
         .map_err(|e| e.to_string())
 }
 
+/// The EntryPoint v0.7 creation code from the pinned npm package, as `deploy` needs it on chains
+/// that lack the EntryPoint (it lands at its canonical address through the deterministic
+/// deployer).
+fn entry_point_artifact() -> Result<String> {
+    let path = contracts_dir()
+        .join("node_modules/@account-abstraction/contracts/artifacts/EntryPoint.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let npm: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let artifact = serde_json::json!({
+        "contractName": "EntryPoint",
+        "source": "@account-abstraction/contracts 0.7.0 (npm), artifacts/EntryPoint.json",
+        "bytecode": npm["bytecode"],
+    });
+    serde_json::to_string_pretty(&artifact)
+        .map(|s| s + "\n")
+        .map_err(|e| e.to_string())
+}
+
 fn artifact_path(name: &str) -> PathBuf {
     contracts_dir().join(format!("artifacts/{name}.json"))
 }
@@ -58,8 +76,12 @@ fn artifact_path(name: &str) -> PathBuf {
 pub(crate) fn artifacts(check: bool) -> Result {
     run(forge().args(["build", "--skip", "test"]))?;
     std::fs::create_dir_all(contracts_dir().join("artifacts")).map_err(|e| e.to_string())?;
-    for name in ARTIFACTS {
-        let fresh = artifact_json(name)?;
+    for name in ARTIFACTS.iter().chain(&["EntryPoint"]) {
+        let fresh = if *name == "EntryPoint" {
+            entry_point_artifact()?
+        } else {
+            artifact_json(name)?
+        };
         let path = artifact_path(name);
         if check {
             let committed = std::fs::read_to_string(&path).unwrap_or_default();
