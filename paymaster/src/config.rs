@@ -79,8 +79,15 @@ impl std::str::FromStr for KeySource {
 pub struct ChainConfig {
     /// EIP-155 chain id.
     pub chain_id: u64,
-    /// The node's JSON-RPC URL.
+    /// The node's JSON-RPC URL (private: it may carry a provider key).
     pub rpc_url: String,
+    /// The network's name in the sponsor profile (wallets that know the chain use their own).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A public JSON-RPC URL wallets should use for this chain, in the sponsor profile; without
+    /// it the profile names the relay's own URL (it passes read-only node methods through).
+    #[serde(default)]
+    pub public_rpc_url: Option<String>,
     /// The EntryPoint (v0.7).
     #[serde(default = "default_entry_point")]
     pub entry_point: Address,
@@ -135,6 +142,8 @@ impl ChainConfig {
         ChainConfig {
             chain_id,
             rpc_url: rpc_url.to_owned(),
+            name: None,
+            public_rpc_url: None,
             entry_point: default_entry_point(),
             paymaster,
             upstream_bundler_url: None,
@@ -298,6 +307,13 @@ pub struct Config {
     /// Sponsor name shown to wallets.
     #[serde(default = "default_sponsor_name")]
     pub sponsor_name: String,
+    /// How people reach the sponsor (a web page or an e-mail address), in the sponsor profile.
+    #[serde(default)]
+    pub sponsor_contact: Option<String>,
+    /// The relay's public base URL (`https://relay.example`), used for the URLs in the sponsor
+    /// profile; without it they are built from the request's `Host` header over http.
+    #[serde(default)]
+    pub public_url: Option<String>,
     /// Largest request body in bytes.
     #[serde(default = "default_body_limit")]
     pub max_body_bytes: usize,
@@ -362,6 +378,8 @@ impl Config {
             listen: default_listen(),
             database,
             sponsor_name: default_sponsor_name(),
+            sponsor_contact: None,
+            public_url: None,
             max_body_bytes: default_body_limit(),
             max_connections: default_max_connections(),
             header_timeout_seconds: default_header_timeout(),

@@ -14,6 +14,7 @@ pub mod error;
 pub mod keys;
 pub mod metrics;
 pub mod pricing;
+pub mod profile;
 pub mod relay;
 pub mod rpc;
 pub mod server;

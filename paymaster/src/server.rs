@@ -1,5 +1,6 @@
 //! HTTP: `/rpc/{chainId}` (API key in `x-api-key` or a bearer token) and
-//! `/rpc/{chainId}/{apiKey}`, plus `/healthz` and `/metrics`.
+//! `/rpc/{chainId}/{apiKey}`, the sponsor profile `/.well-known/harbor-sponsor/{apiKey}`, plus
+//! `/healthz` and `/metrics`.
 //!
 //! Connections are bounded in number, and each in time: headers must arrive within
 //! `header_timeout_seconds`, a whole request within `request_timeout_seconds`, and a connection
@@ -36,6 +37,10 @@ pub fn router(relay: Arc<Relay>) -> Router {
     Router::new()
         .route("/rpc/{chain_id}", post(rpc_with_header))
         .route("/rpc/{chain_id}/{api_key}", post(rpc_with_path))
+        .route(
+            "/.well-known/harbor-sponsor/{api_key}",
+            get(sponsor_profile),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limit))
@@ -374,6 +379,32 @@ async fn one(relay: &Relay, chain_id: Option<u64>, caller: Caller<'_>, call: Val
     );
     tracing::debug!(method = label, chain_id, app = %caller.app.name, outcome, micros = started.elapsed().as_micros() as u64, "rpc");
     reply(id, result)
+}
+
+/// The sponsor profile of the app whose API key is in the path (see `profile`).
+async fn sponsor_profile(
+    State(relay): State<Arc<Relay>>,
+    Path(api_key): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(app) = relay.app(&api_key) else {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": "no sponsor profile for this key"})),
+        )
+            .into_response();
+    };
+    let base = match &relay.config.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1");
+            format!("http://{host}")
+        }
+    };
+    axum::Json(crate::profile::profile(&relay.config, app, &base)).into_response()
 }
 
 async fn healthz(State(relay): State<Arc<Relay>>) -> Response {
