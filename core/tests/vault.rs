@@ -414,7 +414,7 @@ fn foreign_and_newer_files_are_refused() {
         Vault::open(&path).unwrap_err(),
         VaultError::TooNew {
             found: 99,
-            supported: 6,
+            supported: 7,
         }
     );
 }
@@ -632,7 +632,8 @@ fn version_1_vaults_are_migrated_without_losing_wallets() {
         conn.execute_batch(
             "DROP TABLE guardians; DROP TABLE recoveries; DROP TABLE activity; \
              DROP TABLE contacts; DROP TABLE dapp_sessions; DROP TABLE dapp_batches; \
-             DROP TABLE watched_tokens; DROP TABLE paired_clients; PRAGMA user_version = 1;",
+             DROP TABLE watched_tokens; DROP TABLE paired_clients; DROP TABLE sponsors; \
+             PRAGMA user_version = 1;",
         )
         .unwrap();
     }
@@ -644,6 +645,7 @@ fn version_1_vaults_are_migrated_without_losing_wallets() {
     assert!(vault.contacts().unwrap().is_empty());
     assert!(vault.dapp_sessions().unwrap().is_empty());
     assert!(vault.watched_tokens(1).unwrap().is_empty());
+    assert!(vault.sponsors().unwrap().is_empty());
 }
 
 #[test]

@@ -413,6 +413,30 @@ impl App {
         Ok(chains)
     }
 
+    /// The gas sponsors added, oldest first.
+    pub fn sponsors(&self) -> UiResult<Vec<SponsorView>> {
+        let wallet = self.wallet()?;
+        let registry = wallet.registry()?;
+        Ok(wallet
+            .sponsors()?
+            .into_iter()
+            .map(|s| sponsor_view(&wallet, &registry, s))
+            .collect())
+    }
+
+    /// Adds the gas sponsor whose profile is at `link` (or refreshes it).
+    pub async fn add_sponsor(&self, link: &str) -> UiResult<SponsorView> {
+        let wallet = self.wallet()?;
+        let added = wallet.add_sponsor(link).await?;
+        let registry = wallet.registry()?;
+        Ok(sponsor_view(&wallet, &registry, added))
+    }
+
+    /// Removes the gas sponsor added with `link`.
+    pub fn remove_sponsor(&self, link: &str) -> UiResult<()> {
+        Ok(self.wallet()?.remove_sponsor(link)?)
+    }
+
     /// Adds or changes a network.
     pub fn save_chain(&self, chain: ChainView) -> UiResult<()> {
         let chain = core_chain(chain);
@@ -649,5 +673,6 @@ fn preset_chain(p: &PresetChain) -> Chain {
         bundler_url: Some(p.bundler_url.clone()),
         paymaster_url: Some(p.paymaster_url.clone()),
         testnet: true,
+        sponsor: p.sponsor.clone(),
     }
 }

@@ -211,6 +211,30 @@ pub fn chains(app: AppState<'_>) -> UiResult<Vec<ChainView>> {
     app.chains()
 }
 
+/// The gas sponsors added.
+#[tauri::command]
+#[specta::specta]
+pub fn sponsors(app: AppState<'_>) -> UiResult<Vec<SponsorView>> {
+    app.touch();
+    app.sponsors()
+}
+
+/// Adds a gas sponsor by its profile link; every network it pays on is set up.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_sponsor(app: AppState<'_>, link: String) -> UiResult<SponsorView> {
+    app.touch();
+    app.add_sponsor(&link).await
+}
+
+/// Removes a gas sponsor; its networks go back to what they were.
+#[tauri::command]
+#[specta::specta]
+pub fn remove_sponsor(app: AppState<'_>, link: String) -> UiResult<()> {
+    app.touch();
+    app.remove_sponsor(&link)
+}
+
 /// Adds or changes a network.
 #[tauri::command]
 #[specta::specta]

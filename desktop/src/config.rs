@@ -22,6 +22,9 @@ pub struct PresetChain {
     /// Tokens to show on it.
     #[serde(default)]
     pub tokens: Vec<String>,
+    /// The name of the sponsor behind the paymaster (the dev relay's).
+    #[serde(default)]
+    pub sponsor: Option<String>,
 }
 
 /// What the environment asks of the app.

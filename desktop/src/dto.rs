@@ -134,6 +134,34 @@ pub struct ChainView {
     pub testnet: bool,
     /// Added by the user (built-in chains can only be overridden).
     pub custom: bool,
+    /// The gas sponsor whose profile set up its bundler and paymaster.
+    pub sponsor: Option<String>,
+}
+
+/// A gas sponsor added by its profile link.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SponsorView {
+    /// The link it was added with.
+    pub link: String,
+    /// Its name.
+    pub name: String,
+    /// How to reach it.
+    pub contact: Option<String>,
+    /// The networks it pays on.
+    pub chains: Vec<SponsoredChainView>,
+}
+
+/// One network a sponsor pays on.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SponsoredChainView {
+    /// Chain id.
+    pub chain_id: u64,
+    /// The network's name.
+    pub chain_name: String,
+    /// What the sponsor pays for there, in its words.
+    pub pays: Vec<String>,
 }
 
 /// An amount of a coin or token.
@@ -164,6 +192,8 @@ pub struct ChainBalances {
     pub deployed: bool,
     /// Whether gas can be sponsored there.
     pub sponsored: bool,
+    /// Who pays the gas there (the sponsor's name or host), when sponsored.
+    pub sponsor: Option<String>,
     /// Native coin first, then added tokens.
     pub amounts: Vec<Amount>,
     /// Why the chain could not be read, if it could not.

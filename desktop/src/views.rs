@@ -63,6 +63,7 @@ pub(crate) fn chain_view(c: &Chain, custom: bool) -> ChainView {
         explorer_url: c.explorer_url.clone(),
         testnet: c.testnet,
         custom,
+        sponsor: c.sponsor.clone(),
     }
 }
 
@@ -80,6 +81,30 @@ pub(crate) fn core_chain(chain: ChainView) -> Chain {
         bundler_url: blank_to_none(chain.bundler_url),
         paymaster_url: blank_to_none(chain.paymaster_url),
         testnet: chain.testnet,
+        // Saved by the person: their own settings, whoever set them up first.
+        sponsor: None,
+    }
+}
+
+pub(crate) fn sponsor_view(
+    wallet: &core_wallet::Wallet,
+    registry: &harbor_core::chains::ChainRegistry,
+    s: harbor_core::chains::Sponsor,
+) -> SponsorView {
+    SponsorView {
+        link: s.link,
+        name: s.profile.name,
+        contact: s.profile.contact,
+        chains: s
+            .profile
+            .chains
+            .into_iter()
+            .map(|c| SponsoredChainView {
+                chain_name: wallet.chain_name(registry, c.chain_id),
+                chain_id: c.chain_id,
+                pays: c.pays,
+            })
+            .collect(),
     }
 }
 
@@ -89,6 +114,7 @@ pub(crate) fn balances_view(b: core_wallet::ChainBalances) -> ChainBalances {
         chain_name: b.chain_name,
         deployed: b.deployed,
         sponsored: b.sponsored,
+        sponsor: b.sponsor,
         amounts: b
             .amounts
             .into_iter()
@@ -151,7 +177,7 @@ pub(crate) fn review_view(r: core_wallet::SendReview) -> SendReview {
         symbol: r.symbol,
         chain_name: r.chain_name,
         sponsored: r.sponsored,
-        sponsor: r.sponsored.then(|| "Harbor sponsor".to_owned()),
+        sponsor: r.sponsor,
         creates_account: r.creates_account,
         warnings: r.warnings.into_iter().map(warning_view).collect(),
     }

@@ -66,6 +66,7 @@ async fn start() -> (tempfile::TempDir, Arc<Host>, Arc<Provider>) {
             bundler_url: Some("http://127.0.0.1:9".into()),
             paymaster_url: None,
             testnet: true,
+            sponsor: None,
         })
         .unwrap();
     let vault: SharedVault = Arc::new(Mutex::new(vault));

@@ -28,6 +28,9 @@ pub struct ChainInfo {
     pub explorer_url: Option<String>,
     /// Whether its coins have no value.
     pub testnet: bool,
+    /// The gas sponsor (its own name) whose profile set up this network's bundler and paymaster.
+    #[uniffi(default = None)]
+    pub sponsor: Option<String>,
 }
 
 impl From<Chain> for ChainInfo {
@@ -41,6 +44,7 @@ impl From<Chain> for ChainInfo {
             paymaster_url: c.paymaster_url,
             explorer_url: c.explorer_url,
             testnet: c.testnet,
+            sponsor: c.sponsor,
         }
     }
 }
@@ -60,6 +64,48 @@ impl From<ChainInfo> for Chain {
             bundler_url: c.bundler_url,
             paymaster_url: c.paymaster_url,
             testnet: c.testnet,
+            sponsor: c.sponsor,
+        }
+    }
+}
+
+/// A gas sponsor added by its profile link.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SponsorInfo {
+    /// The link it was added with (pass it to `remove_sponsor`).
+    pub link: String,
+    /// Its name.
+    pub name: String,
+    /// How to reach it.
+    pub contact: Option<String>,
+    /// The networks it pays on.
+    pub chains: Vec<SponsoredNetwork>,
+}
+
+/// One network a sponsor pays on.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SponsoredNetwork {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// What it pays for there, in its words.
+    pub pays: Vec<String>,
+}
+
+impl From<harbor_core::chains::Sponsor> for SponsorInfo {
+    fn from(s: harbor_core::chains::Sponsor) -> Self {
+        Self {
+            link: s.link,
+            name: s.profile.name,
+            contact: s.profile.contact,
+            chains: s
+                .profile
+                .chains
+                .into_iter()
+                .map(|c| SponsoredNetwork {
+                    chain_id: c.chain_id,
+                    pays: c.pays,
+                })
+                .collect(),
         }
     }
 }

@@ -8,7 +8,7 @@ use harbor_core::vault as core_vault;
 use harbor_core::wallet::{self as core_wallet, Wallet as CoreWallet};
 
 use crate::error::{Result, parse_address};
-use crate::network::{Call, SendListener, notify};
+use crate::network::{Call, SendListener, SponsorInfo, notify};
 use crate::run;
 use crate::vault::Vault;
 
@@ -66,6 +66,8 @@ pub struct ChainBalances {
     pub deployed: bool,
     /// Whether a sponsor pays the gas there.
     pub sponsored: bool,
+    /// Who pays the gas there (the sponsor's name or host), when sponsored.
+    pub sponsor: Option<String>,
     /// The coin, then the tokens asked for.
     pub amounts: Vec<TokenAmount>,
     /// Why the network could not be read, in words.
@@ -122,6 +124,8 @@ pub struct SendReview {
     pub chain_name: String,
     /// Whether a sponsor pays the gas.
     pub sponsored: bool,
+    /// Who pays the gas (the sponsor's name or host), when sponsored.
+    pub sponsor: Option<String>,
     /// Whether this operation also creates the account on this network.
     pub creates_account: bool,
     /// What to double-check, most serious first.
@@ -274,6 +278,7 @@ fn balances(b: core_wallet::ChainBalances) -> ChainBalances {
         chain_name: b.chain_name,
         deployed: b.deployed,
         sponsored: b.sponsored,
+        sponsor: b.sponsor,
         amounts: b
             .amounts
             .into_iter()
@@ -317,6 +322,23 @@ impl Wallet {
             .collect())
     }
 
+    /// Adds the gas sponsor whose profile is at `link` (or refreshes it): every network it pays
+    /// on is set up at once, after checking each answers as the chain it names.
+    pub async fn add_sponsor(&self, link: String) -> Result<SponsorInfo> {
+        let wallet = self.inner.clone();
+        run(async move { Ok(wallet.add_sponsor(&link).await?.into()) }).await
+    }
+
+    /// The gas sponsors added, oldest first.
+    pub fn sponsors(&self) -> Result<Vec<SponsorInfo>> {
+        Ok(self.inner.sponsors()?.into_iter().map(Into::into).collect())
+    }
+
+    /// Removes the sponsor added with `link`; its networks go back to what they were.
+    pub fn remove_sponsor(&self, link: String) -> Result<()> {
+        Ok(self.inner.remove_sponsor(&link)?)
+    }
+
     /// What `account` holds on every network with a bundler: the coin, then `tokens`.
     pub async fn balances(
         &self,
@@ -350,6 +372,7 @@ impl Wallet {
                 symbol: r.symbol,
                 chain_name: r.chain_name,
                 sponsored: r.sponsored,
+                sponsor: r.sponsor,
                 creates_account: r.creates_account,
                 warnings: r.warnings.into_iter().map(warning).collect(),
             })

@@ -84,8 +84,8 @@ pub struct ChainConfig {
     /// The network's name in the sponsor profile (wallets that know the chain use their own).
     #[serde(default)]
     pub name: Option<String>,
-    /// A public JSON-RPC URL wallets should use for this chain, in the sponsor profile; without
-    /// it the profile names the relay's own URL (it passes read-only node methods through).
+    /// A public JSON-RPC URL wallets may use for this chain, in the sponsor profile (wallets that
+    /// do not know the chain need one).
     #[serde(default)]
     pub public_rpc_url: Option<String>,
     /// The EntryPoint (v0.7).

@@ -4,7 +4,7 @@
 //! plain words taken from the app's policies.
 //!
 //! Format (version 1), camelCase JSON:
-//! `{ "harborSponsorProfile": 1, "name", "contact"?, "chains": [{ "chainId", "name"?, "rpcUrl",
+//! `{ "harborSponsorProfile": 1, "name", "contact"?, "chains": [{ "chainId", "name"?, "rpcUrl"?,
 //! "bundlerUrl", "paymasterUrl", "entryPoint", "accountFactory", "accountImplementation",
 //! "paymaster", "pays": [sentence…] }] }`.
 
@@ -30,7 +30,6 @@ pub fn profile(config: &Config, app: &AppConfig, base_url: &str) -> Value {
             let service = format!("{base_url}/rpc/{}/{}", chain.chain_id, app.api_key);
             let mut entry = json!({
                 "chainId": chain.chain_id,
-                "rpcUrl": chain.public_rpc_url.clone().unwrap_or_else(|| service.clone()),
                 "bundlerUrl": service,
                 "paymasterUrl": service,
                 "entryPoint": chain.entry_point.to_string(),
@@ -41,6 +40,9 @@ pub fn profile(config: &Config, app: &AppConfig, base_url: &str) -> Value {
             });
             if let Some(name) = &chain.name {
                 entry["name"] = json!(name);
+            }
+            if let Some(rpc) = &chain.public_rpc_url {
+                entry["rpcUrl"] = json!(rpc);
             }
             Some(entry)
         })
@@ -156,10 +158,7 @@ mod tests {
         assert_eq!(base["name"], "Base");
         assert_eq!(base["bundlerUrl"], "https://relay.example/rpc/8453/k1");
         assert_eq!(base["paymasterUrl"], base["bundlerUrl"]);
-        assert_eq!(
-            base["rpcUrl"], base["bundlerUrl"],
-            "no public RPC: the relay's own URL"
-        );
+        assert!(base.get("rpcUrl").is_none(), "no public RPC configured");
         assert!(
             !profile.to_string().contains("secret.example"),
             "the node URL stays private"

@@ -17,7 +17,7 @@ async function send(app, { asset, amount, shot }) {
   await app.type(field("Amount"), amount);
   await app.click(button("Review"));
   const gas = await app.text(testId("gas-payer"), 30000);
-  if (!/Gas paid by Harbor sponsor/.test(gas)) throw new Error(`review does not say who pays gas: ${gas}`);
+  if (!/Gas paid by Harbor dev sponsor/.test(gas)) throw new Error(`review does not say who pays gas: ${gas}`);
   if (shot) await app.shot("06-send-review");
   await app.click(button("Confirm and send"));
   const receipt = await app.text(testId("send-receipt"), 90000);

@@ -27,6 +27,7 @@ import type {
   SendReview,
   SendStage,
   Settings,
+  SponsorView,
   UiError,
 } from "./generated/bindings";
 
@@ -59,6 +60,11 @@ export interface Backend {
   chains(): Promise<ChainView[]>;
   saveChain(chain: ChainView): Promise<Done>;
   removeChain(chainId: number): Promise<boolean>;
+  /** Gas sponsors added by their profile link, oldest first. */
+  sponsors(): Promise<SponsorView[]>;
+  /** Adds (or refreshes) the sponsor whose profile is at `link`; sets up every network it pays on. */
+  addSponsor(link: string): Promise<SponsorView>;
+  removeSponsor(link: string): Promise<Done>;
   balances(account: string): Promise<ChainBalances[]>;
   contacts(): Promise<ContactView[]>;
   saveContact(address: string, name: string): Promise<Done>;

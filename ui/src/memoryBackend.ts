@@ -17,6 +17,7 @@ import type {
   RecoveryView,
   SendRequest,
   Settings,
+  SponsorView,
   UiError,
 } from "./generated/bindings";
 
@@ -48,8 +49,10 @@ export class MemoryBackend implements Backend {
       explorerUrl: null,
       testnet: true,
       custom: true,
+      sponsor: "Harbor sponsor",
     },
   ];
+  sponsorList: SponsorView[] = [];
   balance = { eth: "1.5", token: "250" };
   contactList: ContactView[] = [];
   history: ActivityEntry[] = [];
@@ -205,6 +208,40 @@ export class MemoryBackend implements Backend {
     this.chainList = this.chainList.filter((c) => c.chainId !== chainId);
     return before !== this.chainList.length;
   }
+  async sponsors() {
+    this.need();
+    return [...this.sponsorList];
+  }
+  /** Any https link gives "Acme Gas" paying on Base Sepolia; "unreachable" in it fails like a dead host. */
+  async addSponsor(link: string) {
+    this.need();
+    const url = (() => {
+      try {
+        return new URL(link.trim());
+      } catch {
+        return fail("invalidInput", "this link does not give a gas sponsor profile: the link is not an http:// or https:// address");
+      }
+    })();
+    if (link.includes("unreachable")) fail("network", `cannot reach the sponsor at ${url.host}: connection refused`);
+    const sponsor: SponsorView = {
+      link: link.trim(),
+      name: "Acme Gas",
+      contact: "help@acme.example",
+      chains: [{ chainId: 84532, chainName: "Base Sepolia", pays: ["Gas for up to 50 operations and 0.05 ETH per account each day.", "Any call from a Harbor account."] }],
+    };
+    this.sponsorList = [...this.sponsorList.filter((s) => s.link !== sponsor.link), sponsor];
+    this.chainList = [
+      ...this.chainList.filter((c) => c.chainId !== 84532),
+      { chainId: 84532, name: "Base Sepolia", symbol: "ETH", rpcUrl: "https://sepolia.base.org", bundlerUrl: `${url.origin}/rpc/84532/k`, paymasterUrl: `${url.origin}/rpc/84532/k`, explorerUrl: null, testnet: true, custom: false, sponsor: "Acme Gas" },
+    ];
+    return sponsor;
+  }
+  async removeSponsor(link: string) {
+    this.need();
+    if (!this.sponsorList.some((s) => s.link === link)) fail("notFound", "no gas sponsor was added with this link");
+    this.sponsorList = this.sponsorList.filter((s) => s.link !== link);
+    this.chainList = this.chainList.filter((c) => c.sponsor !== "Acme Gas");
+  }
   async balances(_account: string) {
     this.need();
     const unreachable: UiError = { kind: "network", message: "cannot reach http://127.0.0.1:8545", wordPositions: [] };
@@ -215,6 +252,7 @@ export class MemoryBackend implements Backend {
         chainName: c.name,
         deployed: this.history.length > 0,
         sponsored: !!c.paymasterUrl,
+        sponsor: c.paymasterUrl ? (c.sponsor ?? new URL(c.paymasterUrl).host) : null,
         amounts: this.offline ? [] : [
           { token: null, symbol: c.symbol, formatted: this.balance.eth, raw: toRaw(this.balance.eth, 18), decimals: 18 },
           { token: hexAddress(0x70c0), symbol: "HDT", formatted: this.balance.token, raw: toRaw(this.balance.token, 6), decimals: 6 },
@@ -263,7 +301,7 @@ export class MemoryBackend implements Backend {
       symbol: request.token ? "HDT" : chain.symbol,
       chainName: chain.name,
       sponsored: !!chain.paymasterUrl,
-      sponsor: chain.paymasterUrl ? "Harbor sponsor" : null,
+      sponsor: chain.paymasterUrl ? (chain.sponsor ?? new URL(chain.paymasterUrl).host) : null,
       createsAccount: this.history.length === 0,
       warnings: recipient.warnings,
     };

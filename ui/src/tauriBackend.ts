@@ -41,6 +41,9 @@ export class TauriBackend implements Backend {
   chains = () => commands.chains();
   saveChain: Backend["saveChain"] = (chain) => commands.saveChain(chain);
   removeChain = (chainId: number) => commands.removeChain(chainId);
+  sponsors = () => commands.sponsors();
+  addSponsor = (link: string) => commands.addSponsor(link);
+  removeSponsor = (link: string) => commands.removeSponsor(link);
   balances = (account: string) => commands.balances(account);
   contacts = () => commands.contacts();
   saveContact = (address: string, name: string) => commands.saveContact(address, name);

@@ -219,6 +219,8 @@ fn write_presets(chain: &Chain, path: &Path, all: bool) -> Result {
                 "rpcUrl": m.rpc_url,
                 "bundlerUrl": relay,
                 "paymasterUrl": relay,
+                // The dev relay's name (its sponsor_name default), as its profile would say.
+                "sponsor": "Harbor dev sponsor",
                 "tokens": [m.dev_token],
             })
         })

@@ -4,6 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod sponsor;
+pub use sponsor::{SPONSOR_PROFILE_VERSION, Sponsor, SponsorError, SponsorProfile, SponsoredChain};
+
 /// Chain id of the local development chain (anvil).
 pub const DEV_CHAIN_ID: u64 = 31337;
 
@@ -85,6 +88,9 @@ pub struct Chain {
     /// A test network whose coins have no value.
     #[serde(default)]
     pub testnet: bool,
+    /// The gas sponsor (its own name) whose profile set this network's bundler and paymaster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sponsor: Option<String>,
 }
 
 fn valid_url(url: &str) -> bool {
@@ -136,6 +142,17 @@ impl Chain {
         Ok(())
     }
 
+    /// Who pays the gas on this network: the sponsor's name when its profile set the network
+    /// up, the paymaster's host otherwise; `None` when the account pays.
+    pub fn payer_name(&self) -> Option<String> {
+        let url = self.paymaster_url.as_deref()?;
+        Some(self.sponsor.clone().unwrap_or_else(|| {
+            let rest = url.split_once("://").map_or(url, |(_, r)| r);
+            let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+            host.rsplit('@').next().unwrap_or(host).to_owned()
+        }))
+    }
+
     /// The explorer page of a transaction, when the chain has an explorer.
     pub fn explorer_tx_url(&self, tx_hash: &str) -> Option<String> {
         self.explorer_url
@@ -172,6 +189,7 @@ fn builtin(
         bundler_url: None,
         paymaster_url: None,
         testnet,
+        sponsor: None,
     }
 }
 
@@ -286,11 +304,18 @@ pub fn builtin_chains() -> Vec<Chain> {
     ]
 }
 
-/// Built-in networks merged with the user's custom networks and overrides.
+/// Built-in networks merged with the user's custom networks and overrides, and with the networks
+/// of the gas sponsors the user added.
+///
+/// A sponsor sets the bundler and paymaster of a network that has no paymaster of the user's own
+/// (the first sponsor added wins); a network only a sponsor knows comes from its profile.
+/// Removing the sponsor leaves the user's own settings as they were.
 #[derive(Debug, Clone)]
 pub struct ChainRegistry {
     builtins: BTreeMap<u64, Chain>,
     custom: BTreeMap<u64, Chain>,
+    sponsors: Vec<Sponsor>,
+    sponsored: BTreeMap<u64, Chain>,
 }
 
 impl Default for ChainRegistry {
@@ -318,20 +343,60 @@ impl ChainRegistry {
             })
             .map(|c| (c.chain_id, c))
             .collect();
-        Self { builtins, custom }
+        Self {
+            builtins,
+            custom,
+            sponsors: Vec::new(),
+            sponsored: BTreeMap::new(),
+        }
+    }
+
+    /// This registry with the networks of `sponsors` (oldest first) merged in.
+    pub fn with_sponsors(mut self, sponsors: Vec<Sponsor>) -> Self {
+        self.sponsors = sponsors;
+        self.merge_sponsors();
+        self
+    }
+
+    fn merge_sponsors(&mut self) {
+        self.sponsored.clear();
+        for sponsor in &self.sponsors {
+            for offered in &sponsor.profile.chains {
+                let id = offered.chain_id;
+                if self.sponsored.contains_key(&id) {
+                    continue;
+                }
+                let chain = match self.custom.get(&id).or_else(|| self.builtins.get(&id)) {
+                    Some(own) if own.paymaster_url.is_some() => continue,
+                    Some(own) => Chain {
+                        bundler_url: Some(offered.bundler_url.clone()),
+                        paymaster_url: Some(offered.paymaster_url.clone()),
+                        sponsor: Some(sponsor.profile.name.clone()),
+                        ..own.clone()
+                    },
+                    None => match offered.to_chain(&sponsor.profile.name) {
+                        Some(chain) => chain,
+                        None => continue,
+                    },
+                };
+                self.sponsored.insert(id, chain);
+            }
+        }
     }
 
     /// Every network, ordered by chain id.
     pub fn list(&self) -> Vec<Chain> {
         let mut all = self.builtins.clone();
         all.extend(self.custom.clone());
+        all.extend(self.sponsored.clone());
         all.into_values().collect()
     }
 
     /// The network with `chain_id`.
     pub fn get(&self, chain_id: u64) -> Result<&Chain, ChainError> {
-        self.custom
+        self.sponsored
             .get(&chain_id)
+            .or_else(|| self.custom.get(&chain_id))
             .or_else(|| self.builtins.get(&chain_id))
             .ok_or(ChainError::UnknownChain(chain_id))
     }
@@ -345,13 +410,16 @@ impl ChainRegistry {
     pub fn upsert(&mut self, chain: Chain) -> Result<(), ChainError> {
         chain.validate()?;
         self.custom.insert(chain.chain_id, chain);
+        self.merge_sponsors();
         Ok(())
     }
 
     /// Removes a custom network, or resets a built-in one to its defaults.
     /// Returns whether a built-in was reset.
     pub fn remove(&mut self, chain_id: u64) -> Result<bool, ChainError> {
-        match (self.custom.remove(&chain_id), self.is_builtin(chain_id)) {
+        let removed = self.custom.remove(&chain_id);
+        self.merge_sponsors();
+        match (removed, self.is_builtin(chain_id)) {
             (Some(_), builtin) => Ok(builtin),
             (None, true) => Err(ChainError::BuiltinCannotBeRemoved),
             (None, false) => Err(ChainError::UnknownChain(chain_id)),
@@ -382,6 +450,7 @@ mod tests {
             bundler_url: None,
             paymaster_url: None,
             testnet: false,
+            sponsor: None,
         }
     }
 
@@ -405,6 +474,19 @@ mod tests {
         assert_eq!(reg.get(777), Err(ChainError::UnknownChain(777)));
         reg.upsert(custom()).unwrap();
         assert_eq!(reg.get(777).unwrap().name, "My chain");
+        assert_eq!(
+            reg.get(777).unwrap().payer_name(),
+            None,
+            "no paymaster: the account pays"
+        );
+        let mut sponsored = custom();
+        sponsored.paymaster_url = Some("https://key:secret@relay.example:8443/rpc/777/KEY".into());
+        assert_eq!(
+            sponsored.payer_name().as_deref(),
+            Some("relay.example:8443")
+        );
+        sponsored.sponsor = Some("Acme".into());
+        assert_eq!(sponsored.payer_name().as_deref(), Some("Acme"));
         assert_eq!(
             reg.get(777).unwrap().explorer_tx_url("0xabc").unwrap(),
             "https://scan.example.org/tx/0xabc"

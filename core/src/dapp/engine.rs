@@ -715,10 +715,10 @@ impl DappEngine {
         }
         summary.payer = Some(match (service, &chain.paymaster_url) {
             (Some(s), _) => say(lang, Phrase::PaidBySite, &[("host", origin_host(&s.url))]),
-            (None, Some(url)) => say(
+            (None, Some(_)) => say(
                 lang,
                 Phrase::PaidBySponsor,
-                &[("sponsor", origin_host(url))],
+                &[("sponsor", &chain.payer_name().unwrap_or_default())],
             ),
             (None, None) => say(lang, Phrase::PaidByAccount, &[("symbol", &native)]),
         });
@@ -836,6 +836,7 @@ impl DappEngine {
             bundler_url: None,
             paymaster_url: None,
             testnet: false,
+            sponsor: None,
         };
         chain
             .validate()

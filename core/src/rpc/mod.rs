@@ -181,7 +181,8 @@ impl std::fmt::Debug for RpcTransport {
     }
 }
 
-fn host_of(url: &str) -> Option<String> {
+/// The host of an http(s) URL (safe to show: the path may hold an API key).
+pub(crate) fn host_of(url: &str) -> Option<String> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;
@@ -359,6 +360,54 @@ fn redact(url: &str) -> String {
 pub(crate) fn hex_u64(value: &Value) -> Option<u64> {
     let text = value.as_str()?.strip_prefix("0x")?;
     u64::from_str_radix(text, 16).ok()
+}
+
+/// Fetches `url` with a GET (the same timeouts as JSON-RPC calls, no retries) and returns its
+/// body as text, refusing answers over `max_bytes`.
+pub async fn fetch_text(url: &str, max_bytes: usize) -> Result<String, RpcError> {
+    let host = host_of(url).ok_or_else(|| RpcError::InvalidUrl(redact(url)))?;
+    install_tls_provider();
+    let options = RpcOptions::default();
+    let unreachable = |message: String| RpcError::Unreachable {
+        host: host.clone(),
+        message,
+    };
+    let http = reqwest::Client::builder()
+        .timeout(options.timeout)
+        .connect_timeout(options.connect_timeout)
+        .user_agent(concat!("harbor/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| unreachable(e.to_string()))?;
+    let mut response = http
+        .get(url)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|e| unreachable(e.without_url().to_string()))?;
+    if !response.status().is_success() {
+        return Err(RpcError::Http {
+            host,
+            status: response.status().as_u16(),
+        });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| unreachable(e.without_url().to_string()))?
+    {
+        if body.len() + chunk.len() > max_bytes {
+            return Err(RpcError::InvalidResponse {
+                host,
+                message: format!("the answer is larger than {max_bytes} bytes"),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    String::from_utf8(body).map_err(|_| RpcError::InvalidResponse {
+        host,
+        message: "the answer is not text".into(),
+    })
 }
 
 #[cfg(test)]

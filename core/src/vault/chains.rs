@@ -16,9 +16,55 @@ impl Vault {
         .collect()
     }
 
-    /// The built-in networks merged with the stored custom ones.
+    /// The built-in networks merged with the stored custom ones and the sponsors' networks.
     pub fn chain_registry(&self) -> Result<ChainRegistry, VaultError> {
-        Ok(ChainRegistry::new(self.custom_chains()?))
+        Ok(ChainRegistry::new(self.custom_chains()?).with_sponsors(self.sponsors()?))
+    }
+
+    /// The gas sponsors added, oldest first.
+    pub fn sponsors(&self) -> Result<Vec<Sponsor>, VaultError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT link, profile, added_at FROM sponsors ORDER BY added_at, link")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (link, profile, added_at) = row?;
+            let profile = serde_json::from_str(&profile)
+                .map_err(|_| VaultError::Corrupted("a sponsor profile does not parse".into()))?;
+            Ok(Sponsor {
+                link,
+                profile,
+                added_at: u64::try_from(added_at).unwrap_or_default(),
+            })
+        })
+        .collect()
+    }
+
+    /// Adds a sponsor, or refreshes the profile of one added with the same link (it keeps its
+    /// place).
+    pub fn save_sponsor(&mut self, link: &str, profile: &SponsorProfile) -> Result<(), VaultError> {
+        let text =
+            serde_json::to_string(profile).map_err(|e| VaultError::Storage(e.to_string()))?;
+        self.conn.execute(
+            "INSERT INTO sponsors (link, profile, added_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (link) DO UPDATE SET profile = excluded.profile",
+            params![link, text, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Removes the sponsor added with `link`; returns whether there was one.
+    pub fn remove_sponsor(&mut self, link: &str) -> Result<bool, VaultError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM sponsors WHERE link = ?1", [link])?
+            > 0)
     }
 
     /// Adds a network or edits an existing one.

@@ -39,7 +39,7 @@ use alloy_primitives::{Address, B256};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use zeroize::Zeroizing;
 
-use crate::chains::{Chain, ChainRegistry};
+use crate::chains::{Chain, ChainRegistry, Sponsor, SponsorProfile};
 use crate::keys::{DerivationPath, HdRoot, Language, LocalSigner, Mnemonic, Signer, random_array};
 use crate::recovery::shamir::{self, SplitOptions};
 use crate::recovery::{Guardian, GuardianKind, RecoverySession};

@@ -99,6 +99,12 @@ const MIGRATIONS: &[&str] = &[
          token_hash TEXT NOT NULL UNIQUE,
          created_at INTEGER NOT NULL
      ) STRICT;",
+    // 7: gas sponsors added by their profile link (the profile as read when added).
+    "CREATE TABLE sponsors (
+         link     TEXT PRIMARY KEY NOT NULL,
+         profile  TEXT NOT NULL,
+         added_at INTEGER NOT NULL
+     ) STRICT;",
 ];
 
 /// The schema version this build writes.

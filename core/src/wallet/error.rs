@@ -74,6 +74,9 @@ pub enum WalletError {
     /// A network's settings are not valid.
     #[error(transparent)]
     Chain(#[from] ChainError),
+    /// A gas sponsor's profile was refused.
+    #[error(transparent)]
+    Sponsor(#[from] crate::chains::SponsorError),
     /// An amount is not valid.
     #[error(transparent)]
     Amount(#[from] AmountError),
@@ -110,6 +113,7 @@ crate::classified!(
         WalletError::Recovery(inner) => inner.kind(),
         WalletError::Rpc(inner) => inner.kind(),
         WalletError::Chain(inner) => inner.kind(),
+        WalletError::Sponsor(inner) => inner.kind(),
         WalletError::Amount(inner) => inner.kind(),
         WalletError::Mnemonic(inner) => inner.kind(),
         WalletError::Shares(inner) => inner.kind(),

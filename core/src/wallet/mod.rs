@@ -9,7 +9,8 @@
 //! account), `send` (balances, review, send, the activity record), `activity`, `guardians`
 //! (guardians on every chain, invitations), `recovery` (recovering on a new device, approving as
 //! a guardian, the owner's alerts and cancel), `signing` (ERC-1271 / ERC-6492 signatures by
-//! the smart account), `submit` (sends that return once the bundler has them) and `error`.
+//! the smart account), `submit` (sends that return once the bundler has them), `sponsors` (gas
+//! sponsors added by their profile link) and `error`.
 
 mod accounts;
 mod activity;
@@ -18,6 +19,7 @@ mod guardians;
 mod recovery;
 mod send;
 mod signing;
+mod sponsors;
 mod submit;
 #[cfg(test)]
 mod tests;

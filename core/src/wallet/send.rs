@@ -49,6 +49,8 @@ pub struct SendReview {
     pub chain_name: String,
     /// Whether a sponsor pays the gas.
     pub sponsored: bool,
+    /// Who pays the gas: the sponsor's name (or its host); `None` when the account pays.
+    pub sponsor: Option<String>,
     /// Whether this first operation also creates the account on this network.
     pub creates_account: bool,
     /// What to double-check about the recipient, most serious first.
@@ -104,6 +106,8 @@ pub struct ChainBalances {
     pub deployed: bool,
     /// Whether a sponsor pays the gas there.
     pub sponsored: bool,
+    /// Who pays the gas there: the sponsor's name (or its host); `None` when the account pays.
+    pub sponsor: Option<String>,
     /// The coin, then the tokens asked for.
     pub amounts: Vec<TokenAmount>,
     /// Why the network could not be read (the other networks still are).
@@ -152,6 +156,7 @@ impl Wallet {
                 chain_name: chain.name.clone(),
                 deployed,
                 sponsored: chain.paymaster_url.is_some(),
+                sponsor: chain.payer_name(),
                 amounts,
                 error,
             });
@@ -180,6 +185,7 @@ impl Wallet {
             symbol: prepared.symbol,
             chain_name: prepared.chain.name.clone(),
             sponsored: prepared.chain.paymaster_url.is_some(),
+            sponsor: prepared.chain.payer_name(),
             creates_account: !deployed,
             warnings: recipient.warnings,
         })

@@ -199,3 +199,42 @@ async def flow(tmp_path):
         )
     [alert] = await wallet.alerts(smart)
     assert alert.kind == harbor.AlertKind.TAKEN and "another key" in alert.message
+
+
+def test_a_sponsor_link_sets_up_the_network(tmp_path):
+    asyncio.run(sponsor_flow(tmp_path))
+
+
+async def sponsor_flow(tmp_path):
+    relay = os.environ["HARBOR_RELAY_URL"]
+    base, key = relay.split("/rpc/")[0], relay.rsplit("/", 1)[1]
+    vault = await harbor.create_vault(str(tmp_path / "s.harbor"), PASSWORD, True)
+    # The dev chain's node, with no bundler or sponsor of the user's own.
+    plain = chain()
+    plain.bundler_url = None
+    plain.paymaster_url = None
+    vault.save_chain(plain)
+    vault.add_new_phrase("s", harbor.generate_mnemonic(harbor.Language.ENGLISH, 12), "")
+    wallet = harbor.Wallet(vault)
+    account = wallet.accounts()[0].address
+    assert await wallet.balances(account, []) == []
+
+    with pytest.raises(harbor.HarborError.InvalidInput) as refused:
+        await wallet.add_sponsor(f"{base}/healthz")
+    assert "does not give a gas sponsor profile" in str(refused.value)
+
+    sponsor = await wallet.add_sponsor(f"{base}/.well-known/harbor-sponsor/{key}")
+    assert sponsor.name == "Harbor dev sponsor"
+    assert [c.chain_id for c in sponsor.chains] == [31337]
+    assert sponsor.chains[0].pays, "what it pays for, in its words"
+    [network] = [c for c in vault.chains() if c.chain_id == 31337]
+    assert network.sponsor == "Harbor dev sponsor"
+    assert network.paymaster_url.startswith(base)
+    [on_dev] = await wallet.balances(account, [])
+    assert on_dev.error is None and on_dev.sponsor == "Harbor dev sponsor"
+    assert [s.link for s in wallet.sponsors()] == [sponsor.link]
+
+    wallet.remove_sponsor(sponsor.link)
+    assert await wallet.balances(account, []) == []
+    with pytest.raises(harbor.HarborError.NotFound):
+        wallet.remove_sponsor(sponsor.link)

@@ -232,6 +232,7 @@ pub fn dev_chain(rpc: &str, services: Option<String>) -> harbor_core::chains::Ch
         ),
         paymaster_url: services,
         testnet: true,
+        sponsor: None,
     }
 }
 

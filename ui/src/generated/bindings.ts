@@ -104,6 +104,12 @@ export const commands = {
 	decidePairing: (id: string, approve: boolean) => __TAURI_INVOKE<null>("decide_pairing", { id, approve }),
 	/**  Sites connected to an account. */
 	connectedSites: () => __TAURI_INVOKE<ConnectedSite[]>("connected_sites"),
+	/**  The gas sponsors added. */
+	sponsors: () => __TAURI_INVOKE<SponsorView[]>("sponsors"),
+	/**  Adds a gas sponsor by its profile link; every network it pays on is set up. */
+	addSponsor: (link: string) => __TAURI_INVOKE<SponsorView>("add_sponsor", { link }),
+	/**  Removes a gas sponsor; its networks go back to what they were. */
+	removeSponsor: (link: string) => __TAURI_INVOKE<null>("remove_sponsor", { link }),
 	/**  Disconnects a site. */
 	revokeSite: (origin: string) => __TAURI_INVOKE<boolean>("revoke_site", { origin }),
 	/**  Programs paired with the local provider. */
@@ -250,6 +256,8 @@ export type ChainBalances = {
 	deployed: boolean,
 	/**  Whether gas can be sponsored there. */
 	sponsored: boolean,
+	/**  Who pays the gas there (the sponsor's name or host), when sponsored. */
+	sponsor: string | null,
 	/**  Native coin first, then added tokens. */
 	amounts: Amount[],
 	/**  Why the chain could not be read, if it could not. */
@@ -294,6 +302,8 @@ export type ChainView = {
 	testnet: boolean,
 	/**  Added by the user (built-in chains can only be overridden). */
 	custom: boolean,
+	/**  The gas sponsor whose profile set up its bundler and paymaster. */
+	sponsor: string | null,
 };
 
 /**  A site connected to an account. */
@@ -634,6 +644,28 @@ export type Settings = {
 	lockMinutes?: number,
 	/**  Tokens shown on the home screen. */
 	tokens?: TokenRef[],
+};
+
+/**  A gas sponsor added by its profile link. */
+export type SponsorView = {
+	/**  The link it was added with. */
+	link: string,
+	/**  Its name. */
+	name: string,
+	/**  How to reach it. */
+	contact: string | null,
+	/**  The networks it pays on. */
+	chains: SponsoredChainView[],
+};
+
+/**  One network a sponsor pays on. */
+export type SponsoredChainView = {
+	/**  Chain id. */
+	chainId: number,
+	/**  The network's name. */
+	chainName: string,
+	/**  What the sponsor pays for there, in its words. */
+	pays: string[],
 };
 
 /**  An ERC-20 token the user added. */

@@ -74,7 +74,11 @@ export function Home({ account, onNavigate }: { account: Account; onNavigate: (s
               <h2>
                 {c.chainName}
                 <span className={c.deployed ? "badge ok" : "badge"}>{c.deployed ? t("home.deployed") : t("home.notDeployed")}</span>
-                {c.sponsored && <span className="badge ok">{t("home.sponsored")}</span>}
+                {c.sponsored && (
+                  <span className="badge ok" data-testid={`sponsor-${c.chainId}`}>
+                    {c.sponsor ? t("home.sponsoredBy", { sponsor: c.sponsor }) : t("home.sponsored")}
+                  </span>
+                )}
               </h2>
               {c.error ? (
                 <ErrorBox error={c.error} />

@@ -5,7 +5,7 @@ import { useEnv } from "../context";
 import { ErrorBox } from "../components/ErrorBox";
 import { SharesSheet } from "../components/SharesSheet";
 import { dateTime } from "../format";
-import type { ConnectedSite, PairedClientView } from "../backend";
+import type { ConnectedSite, PairedClientView, SponsorView } from "../backend";
 
 const LANGUAGES: { code: AppLanguage; label: string }[] = [
   { code: "en", label: "English" },
@@ -23,6 +23,7 @@ const EMPTY_CHAIN: ChainView = {
   explorerUrl: null,
   testnet: true,
   custom: true,
+  sponsor: null,
 };
 
 /** Language, auto-lock, keyring, networks, backups. */
@@ -126,6 +127,15 @@ export function Settings({ status, accounts, onChanged }: { status: AppStatus; a
           />
         )}
       </div>
+      <Sponsors
+        onError={setError}
+        onChanged={async (done) => {
+          setError(null);
+          setMessage(done);
+          await loadChains();
+          onChanged();
+        }}
+      />
       <ConnectedSites onError={setError} />
       <Backup accounts={accounts} onError={setError} />
       <ChangePassword onDone={(m) => setMessage(m)} onError={setError} />
@@ -267,6 +277,73 @@ function ChangePassword({ onDone, onError }: { onDone: (m: string) => void; onEr
 }
 
 /** Sites connected to an account, and programs paired with Harbor; disconnect or unpair. */
+/** Gas sponsors added by their profile link: add one, see what it pays for, remove it. */
+function Sponsors({ onError, onChanged }: { onError: (e: UiError) => void; onChanged: (message: string) => void }) {
+  const { backend, t } = useEnv();
+  const [sponsors, setSponsors] = useState<SponsorView[]>([]);
+  const [link, setLink] = useState("");
+  const [busy, setBusy] = useState(false);
+  const load = () => backend.sponsors().then(setSponsors).catch((e) => onError(asUiError(e)));
+  useEffect(() => {
+    load();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  const add = async () => {
+    setBusy(true);
+    try {
+      const added = await backend.addSponsor(link);
+      setLink("");
+      await load();
+      onChanged(t("settings.sponsorAdded", { name: added.name, chains: added.chains.map((c) => c.chainName).join(", ") }));
+    } catch (e) {
+      onError(asUiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const remove = async (s: SponsorView) => {
+    try {
+      await backend.removeSponsor(s.link);
+      await load();
+      onChanged("");
+    } catch (e) {
+      onError(asUiError(e));
+    }
+  };
+  return (
+    <div className="card" data-testid="sponsors">
+      <h2>{t("settings.sponsors")}</h2>
+      <p className="hint">{t("settings.sponsorsHint")}</p>
+      {sponsors.length === 0 ? (
+        <p className="hint">{t("settings.noSponsors")}</p>
+      ) : (
+        <ul className="list">
+          {sponsors.map((s) => (
+            <li key={s.link}>
+              <strong>{s.name}</strong> {s.contact && <span className="hint">{s.contact}</span>}{" "}
+              <button type="button" className="small" onClick={() => remove(s)}>
+                {t("settings.removeSponsor")}
+              </button>
+              {s.chains.map((c) => (
+                <div key={c.chainId} className="hint">
+                  {t("settings.sponsorPaysOn", { chain: c.chainName })} {c.pays.join(" ")}
+                </div>
+              ))}
+            </li>
+          ))}
+        </ul>
+      )}
+      <label>
+        {t("settings.sponsorLink")}
+        <input value={link} onChange={(e) => setLink(e.target.value)} placeholder="https://…" spellCheck={false} />
+      </label>
+      <button type="button" disabled={!link.trim() || busy} aria-busy={busy} onClick={add}>
+        {t("settings.addSponsor")}
+      </button>
+    </div>
+  );
+}
+
 function ConnectedSites({ onError }: { onError: (e: UiError) => void }) {
   const { backend, t, language } = useEnv();
   const [sites, setSites] = useState<ConnectedSite[]>([]);

@@ -171,5 +171,6 @@ pub(super) fn chain(chain_id: u64, url: &str) -> Chain {
         bundler_url: Some(format!("{url}/bundler")),
         paymaster_url: Some(format!("{url}/paymaster")),
         testnet: true,
+        sponsor: None,
     }
 }
