@@ -2,10 +2,10 @@
 // each with its own data folder, driven through tauri-driver (WebDriver) under Xvfb, against a
 // dev chain and the paymaster relay. Started by `cargo xtask desktop --e2e`, which sets the env.
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  APP, RPC, TOKEN, FUNDER_KEY, WORK, RECIPIENT, PASSWORD, sleep, log, drivers, Instance, button, buttonStarting, field, testId, nav, cast, createWallet,
+  APP, RPC, TOKEN, env, FUNDER_KEY, WORK, RECIPIENT, PASSWORD, sleep, log, drivers, Instance, button, buttonStarting, field, testId, nav, cast, createWallet,
 } from "./app.mjs";
 import { memoryOf } from "./proc.mjs";
 
@@ -125,6 +125,23 @@ async function main() {
   await owner.find(`//nav//button[normalize-space(.)='设置']`);
   await owner.shot("13-settings-zh-Hans");
   await owner.choose(field("语言"), "en");
+
+  // A gas sponsor added by its link: the relay's profile, checked against the chain, listed with
+  // what it pays for; then removed.
+  const presets = JSON.parse(readFileSync(env("HARBOR_DEV_CHAINS"), "utf8"));
+  const relayUrl = presets[0].paymasterUrl;
+  const link = `${relayUrl.split("/rpc/")[0]}/.well-known/harbor-sponsor/${relayUrl.split("/").pop()}`;
+  await owner.paste(field("Sponsor link"), link);
+  await owner.click(button("Add sponsor"));
+  await owner.waitText(`//*[@data-testid='sponsors']`, /Harbor dev sponsor[\s\S]*Pays on Harbor Dev Chain:.*Gas for up to/, 30000);
+  await owner.call("POST", "/execute/sync", {
+    script: "document.querySelector('[data-testid=sponsors]').scrollIntoView();",
+    args: [],
+  });
+  await owner.shot("14-settings-sponsor");
+  await owner.click(`//*[@data-testid='sponsors']//button[normalize-space(.)='Remove']`);
+  await owner.waitText(`//*[@data-testid='sponsors']`, /No gas sponsor yet/);
+  log("sponsor added by its link and removed");
 
   // Figures for the README: cold start, and idle memory of the owner's app once it is alone.
   await guardian.stop();

@@ -17,14 +17,18 @@ fn relay_config(manifests: &[Manifest], port: u16, dir: &Path) -> String {
          listen = \"127.0.0.1:{port}\"\n\
          database = \"{}\"\n\
          sponsor_name = \"Harbor dev sponsor\"\n\
+         sponsor_contact = \"https://github.com/harbor-wallet/harbor\"\n\
          signer_key = {{ env = \"HARBOR_DEV_SIGNER_KEY\" }}\n\
          relayer_key = {{ env = \"HARBOR_DEV_RELAYER_KEY\" }}\n",
         dir.join("paymaster.sqlite").display()
     );
     for m in manifests {
         text.push_str(&format!(
-            "\n[[chains]]\nchain_id = {}\nrpc_url = \"{}\"\npaymaster = \"{}\"\npoll_interval_ms = 500\n",
-            m.chain_id, m.rpc_url, m.paymaster
+            "\n[[chains]]\nchain_id = {id}\nname = \"Harbor dev chain {id}\"\nrpc_url = \"{rpc}\"\n\
+             public_rpc_url = \"{rpc}\"\npaymaster = \"{}\"\npoll_interval_ms = 500\n",
+            m.paymaster,
+            id = m.chain_id,
+            rpc = m.rpc_url,
         ));
     }
     text.push_str(&format!(

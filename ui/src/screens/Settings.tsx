@@ -92,6 +92,15 @@ export function Settings({ status, accounts, onChanged }: { status: AppStatus; a
         </label>
         <p className="hint">{t("settings.keyringHint")}</p>
       </div>
+      <Sponsors
+        onError={setError}
+        onChanged={async (done) => {
+          setError(null);
+          setMessage(done);
+          await loadChains();
+          onChanged();
+        }}
+      />
       <div className="card">
         <h2>{t("settings.networks")}</h2>
         <table>
@@ -127,15 +136,6 @@ export function Settings({ status, accounts, onChanged }: { status: AppStatus; a
           />
         )}
       </div>
-      <Sponsors
-        onError={setError}
-        onChanged={async (done) => {
-          setError(null);
-          setMessage(done);
-          await loadChains();
-          onChanged();
-        }}
-      />
       <ConnectedSites onError={setError} />
       <Backup accounts={accounts} onError={setError} />
       <ChangePassword onDone={(m) => setMessage(m)} onError={setError} />
