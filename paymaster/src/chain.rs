@@ -532,7 +532,10 @@ impl ChainRuntime {
         store
             .record_relayed(&record)
             .map_err(|e| RpcFailure::internal(e.to_string()))?;
-        for entity in [Some(op.sender), op.factory].into_iter().flatten() {
+        for entity in [Some(op.sender), op.factory, op.paymaster]
+            .into_iter()
+            .flatten()
+        {
             let _ = store.count(self.chain_id(), &entity.to_string(), Outcome::Seen);
         }
         Ok(tx_hash)

@@ -219,6 +219,10 @@ pub struct Policy {
     /// nonce replaces the older).
     #[serde(default = "default_open_per_sender")]
     pub max_open_per_sender: u64,
+    /// Also submit this app's operations that this relay did not sponsor (paid by the account
+    /// or by another paymaster), after full simulation and the ERC-7562 validation checks.
+    #[serde(default)]
+    pub bundle_unsponsored: bool,
 }
 
 fn default_window() -> u64 {
@@ -277,6 +281,7 @@ impl Policy {
             allow_native_transfers: true,
             validity_seconds: default_validity(),
             max_open_per_sender: default_open_per_sender(),
+            bundle_unsponsored: false,
         }
     }
 }

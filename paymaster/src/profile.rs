@@ -113,6 +113,9 @@ pub fn pays(policy: &Policy) -> Vec<String> {
     });
     let gwei = policy.max_fee_per_gas_wei / U256::from(1_000_000_000u64);
     sentences.push(format!("While gas costs at most {gwei} gwei."));
+    if policy.bundle_unsponsored {
+        sentences.push("Also sends operations whose gas the account pays itself.".into());
+    }
     sentences
 }
 

@@ -183,7 +183,7 @@ impl Relay {
                 let (op, _) = self.user_operation(chain, params)?;
                 chain.estimate(&op).await
             }
-            "eth_sendUserOperation" => self.send(chain, caller, params).await,
+            "eth_sendUserOperation" => self.send(chain, caller, policy, params).await,
             "eth_getUserOperationReceipt" => self.receipt(chain, params).await,
             "eth_getUserOperationByHash" => self.by_hash(chain, params).await,
             m if PASS_THROUGH.contains(&m) => chain
@@ -253,9 +253,14 @@ impl Relay {
         }
     }
 
-    /// Refuses operations of banned senders and factories.
+    /// Refuses operations of banned senders, factories and paymasters.
     fn check_reputation(&self, chain: &ChainRuntime, op: &UserOperation) -> Result<(), RpcFailure> {
-        for entity in [Some(op.sender), op.factory].into_iter().flatten() {
+        // Another paymaster is judged by its record here; this relay's own is not.
+        let paymaster = op.paymaster.filter(|p| *p != chain.config.paymaster);
+        for entity in [Some(op.sender), op.factory, paymaster]
+            .into_iter()
+            .flatten()
+        {
             let seen = self
                 .store
                 .reputation(chain.chain_id(), &entity.to_string())
@@ -392,10 +397,15 @@ impl Relay {
         &self,
         chain: &ChainRuntime,
         caller: Caller<'_>,
+        policy: &Policy,
         params: &Value,
     ) -> Result<Value, RpcFailure> {
         let (op, entry_point) = self.user_operation(chain, params)?;
-        self.check_sponsored_here(chain, &op)?;
+        // Operations with this relay's paymaster carry its signature; others (paid by the
+        // account or another paymaster) only where the app's policy allows bundling them.
+        if op.paymaster == Some(chain.config.paymaster) || !policy.bundle_unsponsored {
+            self.check_sponsored_here(chain, &op)?;
+        }
         let hash = user_operation_hash(&op, EntryPointVersion::V07, entry_point, chain.chain_id());
         if let Ok(Some(existing)) = self.store.relayed(&hash.to_string()) {
             tracing::debug!(user_op = %existing.hash, "already submitted");

@@ -335,10 +335,10 @@ impl ChainRuntime {
 
 /// The entities an operation's fate counts for: its sender, and its factory if it has one.
 fn entities(relayed: &RelayedOp) -> Vec<String> {
-    let factory = serde_json::from_str::<UserOperation>(&relayed.op_json)
-        .ok()
-        .and_then(|op| op.factory);
+    let op = serde_json::from_str::<UserOperation>(&relayed.op_json).ok();
+    let (factory, paymaster) = op.map_or((None, None), |op| (op.factory, op.paymaster));
     std::iter::once(relayed.sender.clone())
         .chain(factory.map(|f| f.to_string()))
+        .chain(paymaster.map(|p| p.to_string()))
         .collect()
 }
