@@ -99,6 +99,7 @@ async fn start() -> (String, tempfile::TempDir) {
         name: "bench".into(),
         api_key: KEY.into(),
         policies: vec![policy],
+        webhook: None,
     };
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),

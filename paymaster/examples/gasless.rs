@@ -38,6 +38,7 @@ async fn main() -> Result<(), Error> {
         name: "demo".into(),
         api_key: "harbor-demo-key".into(),
         policies: vec![Policy::defaults(31337)],
+        webhook: None,
     };
     let config = Config {
         listen: "127.0.0.1:0".parse()?,

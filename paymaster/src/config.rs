@@ -297,6 +297,19 @@ pub struct AppConfig {
     /// Its policy per chain.
     #[serde(default)]
     pub policies: Vec<Policy>,
+    /// Where recovery alerts for the accounts registered under this app are posted, signed.
+    #[serde(default)]
+    pub webhook: Option<WebhookConfig>,
+}
+
+/// An app's webhook: recovery alerts are POSTed there, signed with HMAC-SHA256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// The receiver (https:// in production).
+    pub url: String,
+    /// The shared secret the signature is made with.
+    pub secret: KeySource,
 }
 
 /// The whole configuration.

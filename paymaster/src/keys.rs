@@ -41,6 +41,15 @@ pub enum KeyLoadError {
 
 /// Loads the key described by `source`; `what` names it in errors.
 pub fn load_key(source: &KeySource, what: &'static str) -> Result<LocalSigner, KeyLoadError> {
+    let text = load_secret(source)?;
+    LocalSigner::from_hex(text.trim()).map_err(|e| KeyLoadError::Invalid {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+/// Reads the secret text described by `source` (a key, a webhook secret), trimmed.
+pub fn load_secret(source: &KeySource) -> Result<Zeroizing<String>, KeyLoadError> {
     let text: Zeroizing<String> =
         match source {
             KeySource::Env(name) => Zeroizing::new(
@@ -54,10 +63,7 @@ pub fn load_key(source: &KeySource, what: &'static str) -> Result<LocalSigner, K
             )?),
             KeySource::Keyring { service, user } => read_keyring(service, user)?,
         };
-    LocalSigner::from_hex(text.trim()).map_err(|e| KeyLoadError::Invalid {
-        what,
-        reason: e.to_string(),
-    })
+    Ok(Zeroizing::new(text.trim().to_owned()))
 }
 
 #[cfg(feature = "os-keyring")]

@@ -7,6 +7,7 @@
 //! logs.
 
 pub mod accounts;
+pub mod alerts;
 pub mod chain;
 pub mod config;
 pub mod deploy;

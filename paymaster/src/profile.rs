@@ -6,7 +6,8 @@
 //! Format (version 1), camelCase JSON:
 //! `{ "harborSponsorProfile": 1, "name", "contact"?, "chains": [{ "chainId", "name"?, "rpcUrl"?,
 //! "bundlerUrl", "paymasterUrl", "entryPoint", "accountFactory", "accountImplementation",
-//! "paymaster", "pays": [sentence…] }] }`.
+//! "paymaster", "pays": [sentence…] }], "alertsUrl" }` — `alertsUrl` is where the wallet
+//! registers its accounts for recovery alerts (`/accounts`) and reads them (`/events`).
 
 use alloy_primitives::U256;
 use harbor_core::tokens::format_amount;
@@ -51,6 +52,7 @@ pub fn profile(config: &Config, app: &AppConfig, base_url: &str) -> Value {
         "harborSponsorProfile": PROFILE_VERSION,
         "name": config.sponsor_name,
         "chains": chains,
+        "alertsUrl": format!("{base_url}/alerts/{}", app.api_key),
     });
     if let Some(contact) = &config.sponsor_contact {
         profile["contact"] = json!(contact);
@@ -138,6 +140,7 @@ mod tests {
                 name: "wallet".into(),
                 api_key: "k1".into(),
                 policies: vec![Policy::defaults(8453)],
+                webhook: None,
             }],
             "/tmp/x.sqlite".into(),
         );

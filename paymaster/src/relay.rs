@@ -54,6 +54,8 @@ pub struct Relay {
     pub chains: BTreeMap<u64, Arc<ChainRuntime>>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+    /// The apps' alert webhooks, by app name.
+    pub webhooks: BTreeMap<String, crate::alerts::Webhook>,
 }
 
 impl Relay {
@@ -79,6 +81,19 @@ impl Relay {
             })?;
             chains.insert(chain.chain_id, Arc::new(runtime));
         }
+        let mut webhooks = BTreeMap::new();
+        for app in &config.apps {
+            if let Some(hook) = &app.webhook {
+                let secret = crate::keys::load_secret(&hook.secret)?;
+                webhooks.insert(
+                    app.name.clone(),
+                    crate::alerts::Webhook {
+                        url: hook.url.clone(),
+                        secret,
+                    },
+                );
+            }
+        }
         tracing::info!(signer = %signer.address(), relayer = %relayer.address(), chains = ?chains.keys().collect::<Vec<_>>(), "relay configured");
         Ok(Relay {
             config,
@@ -87,6 +102,7 @@ impl Relay {
             relayer,
             chains,
             metrics: Arc::new(Metrics::default()),
+            webhooks,
         })
     }
 
@@ -113,18 +129,26 @@ impl Relay {
         self.relayer.address()
     }
 
-    /// Starts one watcher task per chain.
-    pub fn spawn_watchers(&self) -> Vec<tokio::task::JoinHandle<()>> {
-        self.chains
+    /// Starts one watcher task per chain and the alerts' webhook delivery.
+    pub fn spawn_watchers(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
+        let webhook_apps: std::collections::BTreeSet<String> =
+            self.webhooks.keys().cloned().collect();
+        let mut tasks: Vec<_> = self
+            .chains
             .values()
             .map(|chain| {
                 tokio::spawn(chain.clone().watch(
                     self.store.clone(),
                     self.relayer.clone(),
                     self.metrics.clone(),
+                    webhook_apps.clone(),
                 ))
             })
-            .collect()
+            .collect();
+        if !self.webhooks.is_empty() {
+            tasks.push(tokio::spawn(crate::alerts::deliver(self.clone())));
+        }
+        tasks
     }
 }
 

@@ -6,6 +6,7 @@
 //! `header_timeout_seconds`, a whole request within `request_timeout_seconds`, and a connection
 //! silent for `idle_timeout_seconds` is closed.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -41,6 +42,8 @@ pub fn router(relay: Arc<Relay>) -> Router {
             "/.well-known/harbor-sponsor/{api_key}",
             get(sponsor_profile),
         )
+        .route("/alerts/{api_key}/accounts", post(register_alerts))
+        .route("/alerts/{api_key}/events", get(alert_events))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limit))
@@ -379,6 +382,118 @@ async fn one(relay: &Relay, chain_id: Option<u64>, caller: Caller<'_>, call: Val
     );
     tracing::debug!(method = label, chain_id, app = %caller.app.name, outcome, micros = started.elapsed().as_micros() as u64, "rpc");
     reply(id, result)
+}
+
+/// A JSON error answer.
+fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, axum::Json(json!({"error": message.into()}))).into_response()
+}
+
+/// `POST /alerts/{apiKey}/accounts` `{"chainId", "accounts": [..]}`: registers accounts for
+/// recovery alerts on a chain where the app has a policy.
+async fn register_alerts(
+    State(relay): State<Arc<Relay>>,
+    Path(api_key): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(app) = relay.app(&api_key) else {
+        return refuse(StatusCode::UNAUTHORIZED, "unknown API key");
+    };
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Registration {
+        chain_id: u64,
+        accounts: Vec<alloy_primitives::Address>,
+    }
+    let registration: Registration = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!("expected {{\"chainId\": number, \"accounts\": [address…]}}: {e}"),
+            );
+        }
+    };
+    if !app
+        .policies
+        .iter()
+        .any(|p| p.chain_id == registration.chain_id)
+    {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            format!("chain {} is not served for this key", registration.chain_id),
+        );
+    }
+    if registration.accounts.is_empty() || registration.accounts.len() > crate::alerts::MAX_REGISTER
+    {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            format!("name 1 to {} accounts", crate::alerts::MAX_REGISTER),
+        );
+    }
+    match relay
+        .store
+        .register_alerts(&app.name, registration.chain_id, &registration.accounts)
+    {
+        Ok(added) => axum::Json(json!({"chainId": registration.chain_id, "registered": added}))
+            .into_response(),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// `GET /alerts/{apiKey}/events?after=ID&wait=SECONDS&accounts=0x…,0x…`: the app's recovery
+/// alerts after `after`, waiting up to `wait` seconds (at most 25) for one to arrive.
+async fn alert_events(
+    State(relay): State<Arc<Relay>>,
+    Path(api_key): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let Some(app) = relay.app(&api_key) else {
+        return refuse(StatusCode::UNAUTHORIZED, "unknown API key");
+    };
+    let after: i64 = match query.get("after").map(|a| a.parse()) {
+        None => 0,
+        Some(Ok(a)) => a,
+        Some(Err(_)) => return refuse(StatusCode::BAD_REQUEST, "after must be an event id"),
+    };
+    let wait: u64 = query
+        .get("wait")
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(0u64)
+        .min(25)
+        .min(relay.config.request_timeout_seconds.saturating_sub(2));
+    let mut accounts = Vec::new();
+    for text in query
+        .get("accounts")
+        .map(String::as_str)
+        .unwrap_or("")
+        .split(',')
+        .filter(|t| !t.is_empty())
+    {
+        match text.parse::<alloy_primitives::Address>() {
+            Ok(a) => accounts.push(a),
+            Err(_) => return refuse(StatusCode::BAD_REQUEST, format!("{text} is not an address")),
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(wait);
+    loop {
+        let events =
+            match relay
+                .store
+                .alert_events(&app.name, after, &accounts, crate::alerts::MAX_EVENTS)
+            {
+                Ok(events) => events,
+                Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            };
+        if !events.is_empty() || Instant::now() >= deadline {
+            let next = events
+                .last()
+                .and_then(|e| e["id"].as_i64())
+                .unwrap_or(after);
+            return axum::Json(json!({"events": events, "next": next})).into_response();
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// The sponsor profile of the app whose API key is in the path (see `profile`).

@@ -248,6 +248,38 @@ const MIGRATIONS: &[&str] = &[
         day INTEGER NOT NULL,
         PRIMARY KEY (chain_id, entity)
     );",
+    // 3: recovery alerts: accounts registered per app, how far each chain was read, the events
+    // (one per app and log: exactly once) and their webhook deliveries.
+    "CREATE TABLE alert_accounts (
+        app TEXT NOT NULL,
+        chain_id INTEGER NOT NULL,
+        account TEXT NOT NULL,
+        registered_at INTEGER NOT NULL,
+        PRIMARY KEY (app, chain_id, account)
+    );
+    CREATE TABLE alert_state (
+        chain_id INTEGER PRIMARY KEY,
+        last_block INTEGER NOT NULL
+    );
+    CREATE TABLE alert_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        app TEXT NOT NULL,
+        chain_id INTEGER NOT NULL,
+        account TEXT NOT NULL,
+        tx_hash TEXT NOT NULL,
+        log_index INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (app, chain_id, tx_hash, log_index)
+    );
+    CREATE TABLE alert_outbox (
+        event_id INTEGER PRIMARY KEY REFERENCES alert_events(id),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        delivered_at INTEGER,
+        last_error TEXT
+    );
+    CREATE INDEX alert_outbox_due ON alert_outbox (delivered_at, next_at);",
 ];
 
 /// The schema version this build writes.
@@ -341,7 +373,8 @@ impl Store {
         })
     }
 
-    fn with<T>(
+    /// Runs `f` in one immediate transaction.
+    pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {

@@ -316,17 +316,29 @@ impl ChainRuntime {
         }
     }
 
-    /// The watcher loop (runs until the task is dropped).
+    /// The watcher loop (runs until the task is dropped): settlement, receipts, then the
+    /// registered accounts' recovery alerts (`webhook_apps`: the apps with a webhook).
     pub async fn watch(
         self: Arc<Self>,
         store: Arc<Store>,
         relayer: LocalSigner,
         metrics: Arc<Metrics>,
+        webhook_apps: std::collections::BTreeSet<String>,
     ) {
         let interval = Duration::from_millis(self.config.poll_interval_ms.max(50));
         loop {
-            if let Err(error) = self.poll(&store, &relayer, &metrics).await {
-                tracing::warn!(chain = self.chain_id(), %error, "watcher round failed");
+            match self.poll(&store, &relayer, &metrics).await {
+                Ok(()) => {
+                    if let Err(error) = self
+                        .watch_alerts(&store, self.latest_block(), &webhook_apps)
+                        .await
+                    {
+                        tracing::warn!(chain = self.chain_id(), %error, "alerts round failed");
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(chain = self.chain_id(), %error, "watcher round failed");
+                }
             }
             tokio::time::sleep(interval).await;
         }

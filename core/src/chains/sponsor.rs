@@ -145,6 +145,9 @@ pub struct SponsorProfile {
     pub contact: Option<String>,
     /// The networks it sponsors.
     pub chains: Vec<SponsoredChain>,
+    /// Where the wallet registers its accounts for recovery alerts and reads them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts_url: Option<String>,
 }
 
 impl SponsorProfile {

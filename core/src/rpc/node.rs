@@ -70,6 +70,9 @@ pub struct Log {
     /// Transaction hash.
     #[serde(default)]
     pub transaction_hash: Option<B256>,
+    /// Position of the log in its block.
+    #[serde(default)]
+    pub log_index: Option<U64>,
 }
 
 /// A node's JSON-RPC endpoint.

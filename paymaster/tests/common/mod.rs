@@ -86,6 +86,7 @@ pub fn app(name: &str, key: &str, policies: Vec<Policy>) -> AppConfig {
         name: name.into(),
         api_key: key.into(),
         policies,
+        webhook: None,
     }
 }
 
