@@ -358,3 +358,146 @@ chain_id = 31337
         U256::ZERO
     );
 }
+
+/// The wallet side: a wallet that added the sponsor registers its account, and reads each
+/// recovery event of it once, with a long poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wallet_registers_with_its_sponsor_and_reads_each_notice_once() {
+    use harbor_core::recovery::{Guardian, GuardianKind};
+    use harbor_core::wallet::{NoticeKind, Wallet};
+
+    let devnet = devnet(31338).await;
+    let m = devnet.manifest().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let mut chain = chain_config(&devnet);
+    chain.public_rpc_url = Some(m.rpc_url.clone());
+    let apps = vec![app(
+        "wallet",
+        APP_KEY,
+        vec![harbor_paymaster::config::Policy::defaults(31338)],
+    )];
+    let harness = start_with(config(vec![chain], apps, &dir), dir).await;
+
+    let wallet_dir = tempfile::tempdir().unwrap();
+    let vault = harbor_core::vault::Vault::create(
+        &wallet_dir.path().join("w.harbor"),
+        "a long password",
+        harbor_core::vault::KdfParams::LIGHT,
+    )
+    .unwrap();
+    let wallet = Arc::new(Wallet::new(Arc::new(Mutex::new(vault))));
+    let account = wallet.create_wallet("Main").unwrap().account.address;
+    assert_eq!(
+        wallet.register_for_alerts().await.unwrap(),
+        0,
+        "no sponsor yet"
+    );
+    wallet
+        .add_sponsor(&format!(
+            "{}/.well-known/harbor-sponsor/{APP_KEY}",
+            harness.base
+        ))
+        .await
+        .unwrap();
+    assert_eq!(wallet.register_for_alerts().await.unwrap(), 1);
+    assert!(
+        wallet
+            .recovery_notices(Duration::ZERO)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Guardians through the wallet (sponsored), then a recovery from a new device.
+    let (friend, tablet) = (
+        LocalSigner::random().unwrap(),
+        LocalSigner::random().unwrap(),
+    );
+    let guardians: Vec<Guardian> = [&friend, &tablet]
+        .iter()
+        .map(|k| Guardian {
+            address: k.address(),
+            name: "friend".into(),
+            kind: GuardianKind::Person,
+        })
+        .collect();
+    wallet
+        .set_guardians(account, &guardians, 2, &|_, _| {})
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let url = harness.url(31338);
+    let device = RecoveryClient::new()
+        .with_chain(
+            AccountClient::new(31338, &m.rpc_url, &url)
+                .unwrap()
+                .with_paymaster(&url)
+                .unwrap(),
+        )
+        .with_send_options(SendOptions {
+            poll_interval: Duration::from_millis(100),
+            ..SendOptions::default()
+        });
+    let new_key = LocalSigner::random().unwrap();
+    let mut session = device
+        .create_session(
+            account,
+            new_key.address(),
+            Duration::from_secs(86_400),
+            "phone",
+        )
+        .await
+        .unwrap();
+    for guardian in [&friend, &tablet] {
+        let approval = approve(&session.request, GuardianSigner::Key(guardian))
+            .unwrap()
+            .to_link();
+        device
+            .add_approvals(&mut session, &ApprovalBundle::from_link(&approval).unwrap())
+            .await
+            .unwrap();
+    }
+    device
+        .advance(&mut session, &new_key, &|_, _| {})
+        .await
+        .unwrap();
+
+    // The long poll returns as soon as the relay has it.
+    let notices = wallet
+        .recovery_notices(Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let started = &notices[0];
+    assert_eq!(started.kind, NoticeKind::Started);
+    assert_eq!((started.account, started.chain_id), (account, 31338));
+    assert_eq!(started.new_owner, new_key.address());
+    assert_eq!(started.sponsor, "Harbor test sponsor");
+    assert!(started.execute_after.is_some());
+    assert!(
+        started.message.contains("cancel it now"),
+        "{}",
+        started.message
+    );
+    // Read once.
+    assert!(
+        wallet
+            .recovery_notices(Duration::ZERO)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The owner cancels from the wallet (sponsored); that is reported too.
+    wallet
+        .cancel_recovery(account, 31338, &|_| {})
+        .await
+        .unwrap();
+    let notices = wallet
+        .recovery_notices(Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        notices.iter().map(|n| n.kind).collect::<Vec<_>>(),
+        [NoticeKind::Cancelled]
+    );
+}

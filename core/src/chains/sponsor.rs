@@ -223,6 +223,9 @@ pub struct Sponsor {
     pub profile: SponsorProfile,
     /// When it was added (Unix seconds).
     pub added_at: u64,
+    /// The id of the last recovery alert read from it.
+    #[serde(default)]
+    pub alerts_after: i64,
 }
 
 #[cfg(test)]
@@ -324,6 +327,7 @@ mod tests {
                 link: format!("https://{name}.example/p"),
                 profile: p,
                 added_at: 1,
+                alerts_after: 0,
             }
         };
         // 8453 is built in; 999 is known only to the sponsor; 777 is the user's with its own

@@ -365,6 +365,21 @@ pub(crate) fn hex_u64(value: &Value) -> Option<u64> {
 /// Fetches `url` with a GET (the same timeouts as JSON-RPC calls, no retries) and returns its
 /// body as text, refusing answers over `max_bytes`.
 pub async fn fetch_text(url: &str, max_bytes: usize) -> Result<String, RpcError> {
+    http_text(url, None, Duration::ZERO, max_bytes).await
+}
+
+/// POSTs `body` as JSON to `url` and returns the answer's text (at most `max_bytes`).
+pub async fn post_json(url: &str, body: &Value, max_bytes: usize) -> Result<String, RpcError> {
+    http_text(url, Some(body), Duration::ZERO, max_bytes).await
+}
+
+/// GET (or POST with `body`) allowing `extra` time beyond the usual timeout (long polls).
+pub async fn http_text(
+    url: &str,
+    body: Option<&Value>,
+    extra: Duration,
+    max_bytes: usize,
+) -> Result<String, RpcError> {
     let host = host_of(url).ok_or_else(|| RpcError::InvalidUrl(redact(url)))?;
     install_tls_provider();
     let options = RpcOptions::default();
@@ -373,13 +388,19 @@ pub async fn fetch_text(url: &str, max_bytes: usize) -> Result<String, RpcError>
         message,
     };
     let http = reqwest::Client::builder()
-        .timeout(options.timeout)
+        .timeout(options.timeout + extra)
         .connect_timeout(options.connect_timeout)
         .user_agent(concat!("harbor/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| unreachable(e.to_string()))?;
-    let mut response = http
-        .get(url)
+    let request = match body {
+        Some(body) => http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string()),
+        None => http.get(url),
+    };
+    let mut response = request
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
@@ -390,21 +411,21 @@ pub async fn fetch_text(url: &str, max_bytes: usize) -> Result<String, RpcError>
             status: response.status().as_u16(),
         });
     }
-    let mut body = Vec::new();
+    let mut bytes = Vec::new();
     while let Some(chunk) = response
         .chunk()
         .await
         .map_err(|e| unreachable(e.without_url().to_string()))?
     {
-        if body.len() + chunk.len() > max_bytes {
+        if bytes.len() + chunk.len() > max_bytes {
             return Err(RpcError::InvalidResponse {
                 host,
                 message: format!("the answer is larger than {max_bytes} bytes"),
             });
         }
-        body.extend_from_slice(&chunk);
+        bytes.extend_from_slice(&chunk);
     }
-    String::from_utf8(body).map_err(|_| RpcError::InvalidResponse {
+    String::from_utf8(bytes).map_err(|_| RpcError::InvalidResponse {
         host,
         message: "the answer is not text".into(),
     })

@@ -23,24 +23,26 @@ impl Vault {
 
     /// The gas sponsors added, oldest first.
     pub fn sponsors(&self) -> Result<Vec<Sponsor>, VaultError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT link, profile, added_at FROM sponsors ORDER BY added_at, link")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT link, profile, added_at, alerts_after FROM sponsors ORDER BY added_at, link",
+        )?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
             ))
         })?;
         rows.map(|row| {
-            let (link, profile, added_at) = row?;
+            let (link, profile, added_at, alerts_after) = row?;
             let profile = serde_json::from_str(&profile)
                 .map_err(|_| VaultError::Corrupted("a sponsor profile does not parse".into()))?;
             Ok(Sponsor {
                 link,
                 profile,
                 added_at: u64::try_from(added_at).unwrap_or_default(),
+                alerts_after,
             })
         })
         .collect()
@@ -55,6 +57,15 @@ impl Vault {
             "INSERT INTO sponsors (link, profile, added_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (link) DO UPDATE SET profile = excluded.profile",
             params![link, text, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Remembers the last recovery alert read from the sponsor added with `link`.
+    pub fn set_sponsor_alerts_after(&mut self, link: &str, after: i64) -> Result<(), VaultError> {
+        self.conn.execute(
+            "UPDATE sponsors SET alerts_after = ?2 WHERE link = ?1",
+            params![link, after],
         )?;
         Ok(())
     }

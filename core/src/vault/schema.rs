@@ -101,9 +101,10 @@ const MIGRATIONS: &[&str] = &[
      ) STRICT;",
     // 7: gas sponsors added by their profile link (the profile as read when added).
     "CREATE TABLE sponsors (
-         link     TEXT PRIMARY KEY NOT NULL,
-         profile  TEXT NOT NULL,
-         added_at INTEGER NOT NULL
+         link         TEXT PRIMARY KEY NOT NULL,
+         profile      TEXT NOT NULL,
+         added_at     INTEGER NOT NULL,
+         alerts_after INTEGER NOT NULL DEFAULT 0
      ) STRICT;",
 ];
 

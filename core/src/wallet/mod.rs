@@ -47,6 +47,7 @@ pub use send::{
     ChainBalances, Receipt, SendRecord, SendRequest, SendReview, TokenAmount, now, send_recorded,
     sponsor_name,
 };
+pub use sponsors::{NoticeKind, RecoveryNotice};
 pub use submit::{Payment, Submitted};
 
 /// A vault shared between the app's tasks.

@@ -85,3 +85,200 @@ impl Wallet {
         }
     }
 }
+
+/// Recovery alerts read from a sponsor's relay at most this large.
+const MAX_ALERTS_BYTES: usize = 1024 * 1024;
+
+/// What happened to a recovery of one of the wallet's accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NoticeKind {
+    /// Guardians started a recovery: the owner can cancel it until `execute_after`.
+    Started,
+    /// The recovery was cancelled.
+    Cancelled,
+    /// The recovery completed: another key owns the account.
+    Executed,
+}
+
+/// A recovery event of one of the wallet's accounts, reported by a sponsor's relay (which
+/// watches the chain while the app is closed).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryNotice {
+    /// What happened.
+    pub kind: NoticeKind,
+    /// The account.
+    pub account: Address,
+    /// The network.
+    pub chain_id: u64,
+    /// Its name.
+    pub chain_name: String,
+    /// The key that would take (or took) the account.
+    pub new_owner: Address,
+    /// When a started recovery can complete (Unix time).
+    pub execute_after: Option<u64>,
+    /// The sponsor that reported it.
+    pub sponsor: String,
+    /// In plain words.
+    pub message: String,
+}
+
+impl Wallet {
+    /// Registers every account of the wallet for recovery alerts with each sponsor that offers
+    /// them, on each network it serves; returns how many registrations were made. Fails only when
+    /// none could be made.
+    pub async fn register_for_alerts(&self) -> WalletResult<usize> {
+        let accounts: Vec<Address> = self.accounts()?.into_iter().map(|a| a.address).collect();
+        if accounts.is_empty() {
+            return Ok(0);
+        }
+        let mut done = 0;
+        let mut first_error = None;
+        for sponsor in self.sponsors()? {
+            let Some(base) = &sponsor.profile.alerts_url else {
+                continue;
+            };
+            for chain in &sponsor.profile.chains {
+                let body = serde_json::json!({"chainId": chain.chain_id, "accounts": accounts});
+                match crate::rpc::post_json(&format!("{base}/accounts"), &body, 64 * 1024).await {
+                    Ok(_) => done += 1,
+                    Err(e) => {
+                        tracing::warn!(sponsor = %sponsor.profile.name, chain = chain.chain_id, error = %e, "alerts not registered");
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+        }
+        match first_error {
+            Some(e) if done == 0 => Err(e.into()),
+            _ => Ok(done),
+        }
+    }
+
+    /// Recovery events of the wallet's accounts the sponsors reported since the last call
+    /// (each once: the position is kept in the vault). Waits up to `wait` for the first sponsor
+    /// to report something (a long poll); a sponsor that cannot be reached is skipped.
+    pub async fn recovery_notices(
+        &self,
+        wait: std::time::Duration,
+    ) -> WalletResult<Vec<RecoveryNotice>> {
+        let accounts: Vec<Address> = self.accounts()?.into_iter().map(|a| a.address).collect();
+        let registry = self.registry()?;
+        let list = accounts
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut notices = Vec::new();
+        let mut wait = wait;
+        for sponsor in self.sponsors()? {
+            let Some(base) = &sponsor.profile.alerts_url else {
+                continue;
+            };
+            let url = format!(
+                "{base}/events?after={}&wait={}&accounts={list}",
+                sponsor.alerts_after,
+                wait.as_secs()
+            );
+            let text = match crate::rpc::http_text(&url, None, wait, MAX_ALERTS_BYTES).await {
+                Ok(text) => text,
+                Err(e) => {
+                    tracing::warn!(sponsor = %sponsor.profile.name, error = %e, "alerts not read");
+                    continue;
+                }
+            };
+            // Only the first sponsor is waited for.
+            wait = std::time::Duration::ZERO;
+            let page: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| crate::rpc::RpcError::InvalidResponse {
+                    host: crate::rpc::host_of(base).unwrap_or_default(),
+                    message: e.to_string(),
+                })?;
+            for event in page["events"].as_array().into_iter().flatten() {
+                if let Some(notice) = notice(event, &sponsor.profile.name, &accounts, |id| {
+                    self.chain_name(&registry, id)
+                }) {
+                    notices.push(notice);
+                }
+            }
+            if let Some(next) = page["next"].as_i64().filter(|n| *n > sponsor.alerts_after) {
+                lock(&self.vault).set_sponsor_alerts_after(&sponsor.link, next)?;
+            }
+        }
+        Ok(notices)
+    }
+}
+
+/// A relay's event as a notice, when it is about one of `accounts`.
+fn notice(
+    event: &serde_json::Value,
+    sponsor: &str,
+    accounts: &[Address],
+    chain_name: impl Fn(u64) -> String,
+) -> Option<RecoveryNotice> {
+    let address = |key: &str| event[key].as_str()?.parse::<Address>().ok();
+    let account = address("account").filter(|a| accounts.contains(a))?;
+    let new_owner = address("newOwner")?;
+    let chain_id = event["chainId"].as_u64()?;
+    let chain_name = chain_name(chain_id);
+    let execute_after = event["executeAfter"].as_u64();
+    let (kind, message) = match event["type"].as_str()? {
+        "recovery.started" => (
+            NoticeKind::Started,
+            format!(
+                "Guardians started a recovery of your account on {chain_name}: the key {new_owner} \
+                 would take it over. If this was not you, cancel it now."
+            ),
+        ),
+        "recovery.cancelled" => (
+            NoticeKind::Cancelled,
+            format!("The recovery of your account on {chain_name} was cancelled."),
+        ),
+        "recovery.executed" => (
+            NoticeKind::Executed,
+            format!("Your account on {chain_name} was recovered: the key {new_owner} owns it now."),
+        ),
+        _ => return None,
+    };
+    Some(RecoveryNotice {
+        kind,
+        account,
+        chain_id,
+        chain_name,
+        new_owner,
+        execute_after: execute_after.filter(|_| kind == NoticeKind::Started),
+        sponsor: sponsor.to_owned(),
+        message,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_events_read_as_notices_for_own_accounts_only() {
+        let mine = Address::repeat_byte(1);
+        let event = serde_json::json!({
+            "id": 3, "type": "recovery.started", "chainId": 8453, "account": mine.to_string(),
+            "newOwner": Address::repeat_byte(2).to_string(), "executeAfter": 1_796_300_000u64,
+        });
+        let n = notice(&event, "Acme", &[mine], |_| "Base".into()).unwrap();
+        assert_eq!(n.kind, NoticeKind::Started);
+        assert_eq!(n.execute_after, Some(1_796_300_000));
+        assert!(n.message.contains("cancel it now"), "{}", n.message);
+        assert!(n.message.contains("on Base"), "{}", n.message);
+        assert!(
+            notice(&event, "Acme", &[Address::repeat_byte(9)], |_| String::new(
+            ))
+            .is_none()
+        );
+        let mut other = event.clone();
+        other["type"] = "recovery.unknown".into();
+        assert!(notice(&other, "Acme", &[mine], |_| String::new()).is_none());
+        other["type"] = "recovery.cancelled".into();
+        let n = notice(&other, "Acme", &[mine], |_| "Base".into()).unwrap();
+        assert_eq!((n.kind, n.execute_after), (NoticeKind::Cancelled, None));
+    }
+}
