@@ -5,6 +5,15 @@ fn main() {
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
     let dist = std::path::Path::new(&manifest_dir).join("../ui/dist/index.html");
     println!("cargo:rerun-if-changed={}", dist.display());
+    // The UI is embedded by a macro cargo cannot see into: a new bundle must change this crate's
+    // compile inputs, or a rebuilt UI would not reach the binary. Vite names assets by content,
+    // so index.html changes with any of them.
+    let mut hasher = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(&std::fs::read(&dist).unwrap_or_default(), &mut hasher);
+    println!(
+        "cargo:rustc-env=HARBOR_UI_BUNDLE={:016x}",
+        std::hash::Hasher::finish(&hasher)
+    );
     if !dist.exists() {
         println!(
             "cargo::error=the desktop UI is not built ({} is missing): run `cargo xtask desktop` \

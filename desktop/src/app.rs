@@ -32,6 +32,8 @@ pub struct App {
     keyring: Box<dyn SecureStore>,
     kdf: KdfParams,
     last_used: Mutex<Instant>,
+    /// The accounts recovery alerts are read for (kept while the wallet is locked).
+    alert_accounts: Mutex<Vec<harbor_core::Address>>,
 }
 
 impl std::fmt::Debug for App {
@@ -72,6 +74,7 @@ impl App {
             keyring,
             kdf,
             last_used: Mutex::new(Instant::now()),
+            alert_accounts: Mutex::new(Vec::new()),
         };
         if let Some(problem) = app.ensure_open() {
             tracing::warn!(%problem, "the wallet file could not be opened at start");
@@ -435,6 +438,16 @@ impl App {
     /// Removes the gas sponsor added with `link`.
     pub fn remove_sponsor(&self, link: &str) -> UiResult<()> {
         Ok(self.wallet()?.remove_sponsor(link)?)
+    }
+
+    /// The accounts to hear recovery alerts for: read while unlocked, remembered while locked.
+    pub fn alert_accounts(&self) -> Option<(Arc<Wallet>, Vec<harbor_core::Address>)> {
+        let wallet = self.wallet().ok()?;
+        if let Ok(accounts) = wallet.accounts() {
+            *lock(&self.alert_accounts) = accounts.into_iter().map(|a| a.address).collect();
+        }
+        let accounts = lock(&self.alert_accounts).clone();
+        (!accounts.is_empty()).then_some((wallet, accounts))
     }
 
     /// Adds or changes a network.

@@ -338,6 +338,32 @@ pub struct DappWaiting {
     pub count: u32,
 }
 
+/// A sponsor's relay reported recoveries of the person's accounts (event `recovery-notice`).
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryNoticeEvent {
+    /// What happened, one entry per event.
+    pub notices: Vec<RecoveryNoticeView>,
+}
+
+/// One recovery event of an account, in words.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryNoticeView {
+    /// `started`, `cancelled` or `executed`.
+    pub kind: String,
+    /// The account.
+    pub account: String,
+    /// The network.
+    pub chain_id: u64,
+    /// Its name.
+    pub chain_name: String,
+    /// The sponsor that reported it.
+    pub sponsor: String,
+    /// In plain words (English; the UI words it by `kind`).
+    pub message: String,
+}
+
 /// A request from a site, in words, for the approval screen.
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]

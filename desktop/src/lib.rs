@@ -78,7 +78,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         .events(collect_events![
             dto::SendProgressEvent,
             dto::WalletLocked,
-            dto::DappWaiting
+            dto::DappWaiting,
+            dto::RecoveryNoticeEvent
         ])
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)
         .dangerously_cast_bigints_to_number()
@@ -123,6 +124,54 @@ impl DesktopHost {
     }
 }
 
+/// Reads recovery alerts from the sponsors' relays while the app runs (locked or not): accounts
+/// are registered with each sponsor every few minutes, alerts are long-polled, and each batch
+/// brings the window up and tells the UI.
+async fn follow_recovery_alerts(app: Arc<app::App>, handle: tauri::AppHandle) {
+    const REGISTER_EVERY: Duration = Duration::from_secs(600);
+    let mut registered: Option<(std::time::Instant, usize)> = None;
+    loop {
+        let started = std::time::Instant::now();
+        if let Some((wallet, accounts)) = app.alert_accounts() {
+            let sponsors = wallet.sponsors().map(|s| s.len()).unwrap_or_default();
+            let key = accounts.len() * 1000 + sponsors;
+            let due = registered.is_none_or(|(at, k)| k != key || at.elapsed() > REGISTER_EVERY);
+            if due && sponsors > 0 {
+                match wallet.register_for_alerts_of(&accounts).await {
+                    Ok(n) => {
+                        tracing::info!(
+                            registrations = n,
+                            "accounts registered for recovery alerts"
+                        );
+                        registered = Some((std::time::Instant::now(), key));
+                    }
+                    Err(error) => tracing::warn!(%error, "recovery alerts not registered"),
+                }
+            }
+            match wallet
+                .recovery_notices_for(&accounts, Duration::from_secs(20))
+                .await
+            {
+                Ok(notices) if !notices.is_empty() => {
+                    let notices = notices.into_iter().map(views::notice_view).collect();
+                    let _ = dto::RecoveryNoticeEvent { notices }.emit(&handle);
+                    if let Some(window) = handle.get_webview_window("main") {
+                        let _ = window.unminimize();
+                        let _ = window.show();
+                        let _ = window.set_focus();
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "recovery alerts not read"),
+            }
+        }
+        // No sponsor to wait on (or an error): do not spin.
+        if started.elapsed() < Duration::from_secs(2) {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+    }
+}
+
 impl provider::ProviderHost for DesktopHost {
     fn engine(&self) -> Option<Arc<harbor_core::dapp::DappEngine>> {
         self.app.dapp_engine()
@@ -143,11 +192,31 @@ impl provider::ProviderHost for DesktopHost {
 
 /// Starts the desktop app.
 pub fn run() -> Result<(), String> {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .try_init();
+    let filter =
+        || tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    // HARBOR_LOG_FILE: the log goes to that file (support, tests) instead of stderr.
+    let log_file = std::env::var_os("HARBOR_LOG_FILE").and_then(|path| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()
+    });
+    let _ = match log_file {
+        Some(file) => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .try_init(),
+        None => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .try_init(),
+    };
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        ui = env!("HARBOR_UI_BUNDLE"),
+        "Harbor desktop starting"
+    );
     harbor_core::rpc::install_tls_provider();
     let config = config::DesktopConfig::from_env()?;
     let builder = specta_builder();
@@ -186,6 +255,10 @@ pub fn run() -> Result<(), String> {
                     }
                 }
             });
+            tauri::async_runtime::spawn(follow_recovery_alerts(
+                Arc::clone(&state),
+                app.handle().clone(),
+            ));
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 loop {

@@ -86,6 +86,22 @@ pub(crate) fn core_chain(chain: ChainView) -> Chain {
     }
 }
 
+pub(crate) fn notice_view(n: core_wallet::RecoveryNotice) -> RecoveryNoticeView {
+    RecoveryNoticeView {
+        kind: match n.kind {
+            core_wallet::NoticeKind::Started => "started",
+            core_wallet::NoticeKind::Cancelled => "cancelled",
+            core_wallet::NoticeKind::Executed => "executed",
+        }
+        .into(),
+        account: checksum(n.account),
+        chain_id: n.chain_id,
+        chain_name: n.chain_name,
+        sponsor: n.sponsor,
+        message: n.message,
+    }
+}
+
 pub(crate) fn sponsor_view(
     wallet: &core_wallet::Wallet,
     registry: &harbor_core::chains::ChainRegistry,

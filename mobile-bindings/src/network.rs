@@ -69,6 +69,59 @@ impl From<ChainInfo> for Chain {
     }
 }
 
+/// What happened to a recovery of one of the wallet's accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum NoticeKind {
+    /// Guardians started a recovery: the owner can cancel it until `execute_after`.
+    Started,
+    /// The recovery was cancelled.
+    Cancelled,
+    /// The recovery completed: another key owns the account.
+    Executed,
+}
+
+/// A recovery event of one of the wallet's accounts, reported by a sponsor's relay (turn it into
+/// a push notification).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RecoveryNotice {
+    /// What happened.
+    pub kind: NoticeKind,
+    /// The account.
+    pub account: String,
+    /// The network.
+    pub chain_id: u64,
+    /// Its name.
+    pub chain_name: String,
+    /// The key that would take (or took) the account.
+    pub new_owner: String,
+    /// When a started recovery can complete (Unix time).
+    pub execute_after: Option<u64>,
+    /// The sponsor that reported it.
+    pub sponsor: String,
+    /// In plain words.
+    pub message: String,
+}
+
+impl From<harbor_core::wallet::RecoveryNotice> for RecoveryNotice {
+    fn from(n: harbor_core::wallet::RecoveryNotice) -> Self {
+        use harbor_core::wallet::NoticeKind as Core;
+        Self {
+            kind: match n.kind {
+                Core::Started => NoticeKind::Started,
+                Core::Cancelled => NoticeKind::Cancelled,
+                Core::Executed => NoticeKind::Executed,
+            },
+            account: n.account.to_checksum(None),
+            chain_id: n.chain_id,
+            chain_name: n.chain_name,
+            new_owner: n.new_owner.to_checksum(None),
+            execute_after: n.execute_after,
+            sponsor: n.sponsor,
+            message: n.message,
+        }
+    }
+}
+
 /// A gas sponsor added by its profile link.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SponsorInfo {

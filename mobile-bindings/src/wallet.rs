@@ -8,7 +8,7 @@ use harbor_core::vault as core_vault;
 use harbor_core::wallet::{self as core_wallet, Wallet as CoreWallet};
 
 use crate::error::{Result, parse_address};
-use crate::network::{Call, SendListener, SponsorInfo, notify};
+use crate::network::{Call, RecoveryNotice, SendListener, SponsorInfo, notify};
 use crate::run;
 use crate::vault::Vault;
 
@@ -327,6 +327,31 @@ impl Wallet {
     pub async fn add_sponsor(&self, link: String) -> Result<SponsorInfo> {
         let wallet = self.inner.clone();
         run(async move { Ok(wallet.add_sponsor(&link).await?.into()) }).await
+    }
+
+    /// Registers every account for recovery alerts with each sponsor that offers them (call it
+    /// after adding a sponsor or an account); returns how many registrations were made.
+    pub async fn register_for_alerts(&self) -> Result<u32> {
+        let wallet = self.inner.clone();
+        run(async move { Ok(u32::try_from(wallet.register_for_alerts().await?).unwrap_or(u32::MAX)) })
+            .await
+    }
+
+    /// Recovery events of the wallet's accounts reported since the last call, each once; waits
+    /// up to `wait_seconds` (at most 25) for one to arrive. A background task of the app calls
+    /// it in a loop and turns each into a notification.
+    pub async fn recovery_notices(&self, wait_seconds: u32) -> Result<Vec<RecoveryNotice>> {
+        let wallet = self.inner.clone();
+        let wait = std::time::Duration::from_secs(u64::from(wait_seconds.min(25)));
+        run(async move {
+            Ok(wallet
+                .recovery_notices(wait)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+        .await
     }
 
     /// The gas sponsors added, oldest first.

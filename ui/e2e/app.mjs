@@ -36,7 +36,7 @@ export class Instance {
   }
   async start() {
     this.driver = spawn(DRIVER, ["--port", String(this.port), "--native-port", String(this.port + 1)], {
-      env: { ...process.env, ...this.extraEnv, HARBOR_DATA_DIR: this.dataDir },
+      env: { ...process.env, ...this.extraEnv, HARBOR_DATA_DIR: this.dataDir, HARBOR_LOG_FILE: join(this.dataDir, "harbor.log") },
       stdio: ["ignore", "ignore", "pipe"],
     });
     this.driver.stderr.on("data", (d) => process.env.HARBOR_E2E_VERBOSE && process.stderr.write(`[${this.name}] ${d}`));

@@ -198,6 +198,17 @@ function AlertBanner({ account, pollMs }: { account: Account; pollMs: number }) 
       // Alerts are best-effort; the next poll tries again.
     }
   }, [backend, account.address]);
+  // A sponsor's relay saw it on chain first: look now rather than at the next poll.
+  const [reportedBy, setReportedBy] = useState<string | null>(null);
+  useEffect(
+    () =>
+      backend.onRecoveryNotice((notices) => {
+        const started = notices.filter((n) => n.kind === "started" && n.account === account.address);
+        if (started.length) setReportedBy(started[started.length - 1].sponsor);
+        void poll();
+      }),
+    [backend, poll, account.address],
+  );
   useEffect(() => {
     poll();
     const id = setInterval(poll, pollMs);
@@ -227,6 +238,11 @@ function AlertBanner({ account, pollMs }: { account: Account; pollMs: number }) 
           <div key={a.chainId}>
             <strong>{t("alert.pending", { chain: a.chainName })}</strong>
             <p>{t("alert.pendingDetail", { owner: a.newOwner, left: countdown((a.executeAfter ?? 0) - now) })}</p>
+            {reportedBy && (
+              <p className="hint" data-testid="alert-reported-by">
+                {t("alert.reportedBy", { sponsor: reportedBy })}
+              </p>
+            )}
             <button type="button" className="danger" disabled={busy} onClick={() => cancel(a.chainId)}>
               {busy ? t("alert.cancelling") : t("alert.cancel")}
             </button>

@@ -22,6 +22,7 @@ import type {
   Receipt,
   RecipientView,
   RecoveryView,
+  RecoveryNoticeView,
   RequestView,
   SendRequest,
   SendReview,
@@ -100,6 +101,8 @@ export interface Backend {
   unpair(id: string): Promise<boolean>;
   /** Subscribes to requests arriving from sites; returns the unsubscribe function. */
   onDappWaiting(listener: () => void): () => void;
+  /** Subscribes to recovery alerts a sponsor's relay reported; returns the unsubscribe function. */
+  onRecoveryNotice(listener: (notices: RecoveryNoticeView[]) => void): () => void;
   /** Subscribes to the wallet locking itself; returns the unsubscribe function. */
   onLocked(listener: (idle: boolean) => void): () => void;
 }

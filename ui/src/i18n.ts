@@ -228,6 +228,7 @@ const en = {
 
   "alert.pending": "Someone is trying to take over your account on {chain}",
   "alert.pendingDetail": "Your guardians approved moving it to the key {owner}. It happens in {left} unless you cancel. If this is not you, cancel now.",
+  "alert.reportedBy": "{sponsor} warned you of this as soon as it happened on chain.",
   "alert.cancel": "Cancel this recovery",
   "alert.cancelling": "Cancelling…",
   "alert.taken": "Your account on {chain} is now controlled by another key",
@@ -554,6 +555,7 @@ const zhHans: Dictionary = {
 
   "alert.pending": "有人正在尝试接管你在 {chain} 上的账户",
   "alert.pendingDetail": "你的守护人已批准把账户转移到密钥 {owner}。除非你取消，否则将在 {left} 后生效。如果不是你本人，请立即取消。",
+  "alert.reportedBy": "{sponsor} 在链上一发生就提醒了你。",
   "alert.cancel": "取消这次恢复",
   "alert.cancelling": "正在取消…",
   "alert.taken": "你在 {chain} 上的账户现已由另一个密钥控制",
@@ -877,6 +879,7 @@ const zhHant: Dictionary = {
 
   "alert.pending": "有人正在嘗試接管你在 {chain} 上的帳戶",
   "alert.pendingDetail": "你的守護人已核准把帳戶轉移到金鑰 {owner}。除非你取消，否則將在 {left} 後生效。如果不是你本人，請立即取消。",
+  "alert.reportedBy": "{sponsor} 在鏈上一發生就提醒了你。",
   "alert.cancel": "取消這次復原",
   "alert.cancelling": "正在取消…",
   "alert.taken": "你在 {chain} 上的帳戶現已由另一個金鑰控制",

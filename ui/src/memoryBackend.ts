@@ -14,6 +14,7 @@ import type {
   GuardianView,
   PairedClientView,
   Pairing,
+  RecoveryNoticeView,
   RecoveryView,
   SendRequest,
   Settings,
@@ -67,6 +68,7 @@ export class MemoryBackend implements Backend {
   /** Error to throw from the next `send` (tests of failure states). */
   failNextSend: UiError | null = null;
   private lockListeners: ((idle: boolean) => void)[] = [];
+  private noticeListeners: ((notices: RecoveryNoticeView[]) => void)[] = [];
 
   constructor(options: { wallet?: boolean; language?: Settings["language"] } = {}) {
     if (options.language) this.settings.language = options.language;
@@ -508,6 +510,16 @@ export class MemoryBackend implements Backend {
     return () => {
       this.dappListeners = this.dappListeners.filter((l) => l !== listener);
     };
+  }
+  onRecoveryNotice(listener: (notices: RecoveryNoticeView[]) => void) {
+    this.noticeListeners.push(listener);
+    return () => {
+      this.noticeListeners = this.noticeListeners.filter((l) => l !== listener);
+    };
+  }
+  /** What the app's background task does when a sponsor's relay reports a recovery. */
+  emitRecoveryNotice(notices: RecoveryNoticeView[]) {
+    for (const l of this.noticeListeners) l(notices);
   }
   onLocked(listener: (idle: boolean) => void) {
     this.lockListeners.push(listener);

@@ -2,7 +2,7 @@
 // with the id this side gave the send.
 import type { Backend, OnStage } from "./backend";
 import { commands, events } from "./generated/bindings";
-import type { GuardianKind, GuardianView, SendRequest, SendStage } from "./generated/bindings";
+import type { GuardianKind, GuardianView, RecoveryNoticeView, SendRequest, SendStage } from "./generated/bindings";
 import { newSendId } from "./format";
 
 /** Runs `f` with a fresh send id while forwarding that send's progress events to `onStage`. */
@@ -82,6 +82,17 @@ export class TauriBackend implements Backend {
     let unlisten: (() => void) | null = null;
     let stopped = false;
     events.dappWaiting.listen(() => listener()).then((u) => (stopped ? u() : (unlisten = u)));
+    return () => {
+      stopped = true;
+      unlisten?.();
+    };
+  }
+  onRecoveryNotice(listener: (notices: RecoveryNoticeView[]) => void) {
+    let unlisten: (() => void) | null = null;
+    let stopped = false;
+    events.recoveryNoticeEvent
+      .listen((e) => listener(e.payload.notices))
+      .then((u) => (stopped ? u() : (unlisten = u)));
     return () => {
       stopped = true;
       unlisten?.();

@@ -226,6 +226,29 @@ describe("recovery", () => {
     await waitFor(() => expect(screen.queryByTestId("recovery-alert")).toBeNull());
     expect(backend.pendingAlert).toBeNull();
   });
+
+  it("shows a recovery at once when the sponsor's relay reports it, without waiting for the poll", async () => {
+    const backend = new MemoryBackend({ wallet: true });
+    // Polling alone would take an hour.
+    renderApp(backend, 3_600_000);
+    await screen.findByTestId("chain-31337");
+    expect(screen.queryByTestId("recovery-alert")).toBeNull();
+    backend.pendingAlert = {
+      kind: "pending",
+      chainId: 31337,
+      chainName: "Harbor Dev Chain",
+      cancellable: true,
+      newOwner: "0x00000000000000000000000000000000000000ee",
+      executeAfter: Math.floor(Date.now() / 1000) + 7200,
+      message: "",
+    };
+    backend.emitRecoveryNotice([
+      { kind: "started", account: "0xa001a001a001a001a001a001a001a001a001a001", chainId: 31337, chainName: "Harbor Dev Chain", sponsor: "Harbor dev sponsor", message: "" },
+    ]);
+    const alert = await screen.findByTestId("recovery-alert");
+    expect(alert.textContent).toContain(tr("en", "alert.pending", { chain: "Harbor Dev Chain" }));
+    expect(within(alert).getByTestId("alert-reported-by").textContent).toBe(tr("en", "alert.reportedBy", { sponsor: "Harbor dev sponsor" }));
+  });
 });
 
 describe("settings", () => {

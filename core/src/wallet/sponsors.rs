@@ -130,6 +130,11 @@ impl Wallet {
     /// none could be made.
     pub async fn register_for_alerts(&self) -> WalletResult<usize> {
         let accounts: Vec<Address> = self.accounts()?.into_iter().map(|a| a.address).collect();
+        self.register_for_alerts_of(&accounts).await
+    }
+
+    /// [`Wallet::register_for_alerts`] for `accounts` (works while the vault is locked).
+    pub async fn register_for_alerts_of(&self, accounts: &[Address]) -> WalletResult<usize> {
         if accounts.is_empty() {
             return Ok(0);
         }
@@ -164,7 +169,18 @@ impl Wallet {
         wait: std::time::Duration,
     ) -> WalletResult<Vec<RecoveryNotice>> {
         let accounts: Vec<Address> = self.accounts()?.into_iter().map(|a| a.address).collect();
-        let registry = self.registry()?;
+        self.recovery_notices_for(&accounts, wait).await
+    }
+
+    /// [`Wallet::recovery_notices`] for `accounts` (known from an earlier unlock): works while
+    /// the vault is locked, which reading the accounts does not.
+    pub async fn recovery_notices_for(
+        &self,
+        accounts: &[Address],
+        wait: std::time::Duration,
+    ) -> WalletResult<Vec<RecoveryNotice>> {
+        // Networks and sponsors are not secret: read without unlocking.
+        let registry = lock(&self.vault).chain_registry()?;
         let list = accounts
             .iter()
             .map(ToString::to_string)
@@ -196,7 +212,7 @@ impl Wallet {
                     message: e.to_string(),
                 })?;
             for event in page["events"].as_array().into_iter().flatten() {
-                if let Some(notice) = notice(event, &sponsor.profile.name, &accounts, |id| {
+                if let Some(notice) = notice(event, &sponsor.profile.name, accounts, |id| {
                     self.chain_name(&registry, id)
                 }) {
                     notices.push(notice);

@@ -238,3 +238,44 @@ async def sponsor_flow(tmp_path):
     assert await wallet.balances(account, []) == []
     with pytest.raises(harbor.HarborError.NotFound):
         wallet.remove_sponsor(sponsor.link)
+
+
+def test_recovery_notices_reach_the_wallet(tmp_path):
+    asyncio.run(notices_flow(tmp_path))
+
+
+async def notices_flow(tmp_path):
+    relay = os.environ["HARBOR_RELAY_URL"]
+    base, key = relay.split("/rpc/")[0], relay.rsplit("/", 1)[1]
+    vault, wallet, account = await new_wallet(tmp_path, "owner")
+    smart = account.address
+    await wallet.add_sponsor(f"{base}/.well-known/harbor-sponsor/{key}")
+    assert await wallet.register_for_alerts() >= 1
+    assert await wallet.recovery_notices(0) == []
+
+    # Two guardians, then a recovery from a new device with both approvals.
+    guardians = [await new_wallet(tmp_path, n) for n in ("friend", "tablet")]
+    named = [
+        harbor.Guardian(address=a.owner, name=n, kind=harbor.GuardianKind.PERSON)
+        for n, (_, _, a) in zip(("Friend", "Tablet"), guardians)
+    ]
+    assert await wallet.set_guardians(smart, named, 2, None) == 1
+    _, phone_wallet, phone_account = await new_wallet(tmp_path, "phone")
+    progress = await phone_wallet.start_recovery(smart, None, 0, 86_400, "new phone")
+    for _, guardian_wallet, guardian_account in guardians:
+        approval = await guardian_wallet.approve_request(
+            progress.request_link, guardian_account.address, False
+        )
+        progress = await phone_wallet.add_approval(progress.id, approval)
+    progress = await phone_wallet.advance_recovery(progress.id, None)
+    assert progress.chains[0].stage == "started", progress.chains[0].last_error
+
+    # The owner's app hears of it from the sponsor's relay, once.
+    [notice] = await wallet.recovery_notices(10)
+    assert notice.kind == harbor.NoticeKind.STARTED and notice.account == smart
+    assert notice.new_owner == phone_account.owner and notice.chain_id == 31337
+    assert notice.sponsor == "Harbor dev sponsor" and "cancel it now" in notice.message
+    assert await wallet.recovery_notices(0) == []
+    await wallet.cancel_recovery(smart, 31337, None)
+    [notice] = await wallet.recovery_notices(10)
+    assert notice.kind == harbor.NoticeKind.CANCELLED

@@ -121,6 +121,7 @@ export const commands = {
 /** Events */
 export const events = {
 	dappWaiting: makeEvent<DappWaiting, DappWaiting>("dapp-waiting"),
+	recoveryNoticeEvent: makeEvent<RecoveryNoticeEvent, RecoveryNoticeEvent>("recovery-notice-event"),
 	sendProgressEvent: makeEvent<SendProgressEvent, SendProgressEvent>("send-progress-event"),
 	walletLocked: makeEvent<WalletLocked, WalletLocked>("wallet-locked"),
 };
@@ -536,6 +537,28 @@ name: string | null } |
 { kind: "zeroAddress" } | 
 /**  One of the user's own accounts. */
 { kind: "ownAccount" };
+
+/**  A sponsor's relay reported recoveries of the person's accounts (event `recovery-notice`). */
+export type RecoveryNoticeEvent = {
+	/**  What happened, one entry per event. */
+	notices: RecoveryNoticeView[],
+};
+
+/**  One recovery event of an account, in words. */
+export type RecoveryNoticeView = {
+	/**  `started`, `cancelled` or `executed`. */
+	kind: string,
+	/**  The account. */
+	account: string,
+	/**  The network. */
+	chainId: number,
+	/**  Its name. */
+	chainName: string,
+	/**  The sponsor that reported it. */
+	sponsor: string,
+	/**  In plain words (English; the UI words it by `kind`). */
+	message: string,
+};
 
 /**  A recovery in progress on this device. */
 export type RecoveryView = {
