@@ -34,6 +34,8 @@ pub struct App {
     last_used: Mutex<Instant>,
     /// The accounts recovery alerts are read for (kept while the wallet is locked).
     alert_accounts: Mutex<Vec<harbor_core::Address>>,
+    /// Which sponsor reported a recovery started on each account (until it ends).
+    reported: Mutex<std::collections::HashMap<harbor_core::Address, String>>,
 }
 
 impl std::fmt::Debug for App {
@@ -75,6 +77,7 @@ impl App {
             kdf,
             last_used: Mutex::new(Instant::now()),
             alert_accounts: Mutex::new(Vec::new()),
+            reported: Mutex::new(std::collections::HashMap::new()),
         };
         if let Some(problem) = app.ensure_open() {
             tracing::warn!(%problem, "the wallet file could not be opened at start");
@@ -438,6 +441,29 @@ impl App {
     /// Removes the gas sponsor added with `link`.
     pub fn remove_sponsor(&self, link: &str) -> UiResult<()> {
         Ok(self.wallet()?.remove_sponsor(link)?)
+    }
+
+    /// Remembers what the sponsors reported: a started recovery until it is cancelled or done.
+    pub fn note_notices(&self, notices: &[harbor_core::wallet::RecoveryNotice]) {
+        let mut reported = lock(&self.reported);
+        for n in notices {
+            if n.kind == harbor_core::wallet::NoticeKind::Started {
+                reported.insert(n.account, n.sponsor.clone());
+            } else {
+                reported.remove(&n.account);
+            }
+        }
+    }
+
+    /// The sponsor that reported the recovery now pending on `account`, if one did.
+    pub fn reported_by(&self, account: &str) -> UiResult<Option<String>> {
+        let account = parse_address(account)?;
+        Ok(lock(&self.reported).get(&account).cloned())
+    }
+
+    /// The app's language now.
+    pub fn language(&self) -> AppLanguage {
+        lock(&self.settings).language
     }
 
     /// The accounts to hear recovery alerts for: read while unlocked, remembered while locked.

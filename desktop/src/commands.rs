@@ -211,6 +211,13 @@ pub fn chains(app: AppState<'_>) -> UiResult<Vec<ChainView>> {
     app.chains()
 }
 
+/// The sponsor that reported the recovery pending on `account`, if one did.
+#[tauri::command]
+#[specta::specta]
+pub fn reported_by(app: AppState<'_>, account: String) -> UiResult<Option<String>> {
+    app.reported_by(&account)
+}
+
 /// The gas sponsors added.
 #[tauri::command]
 #[specta::specta]

@@ -69,6 +69,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             decide_pairing,
             connected_sites,
             sponsors,
+            reported_by,
             add_sponsor,
             remove_sponsor,
             revoke_site,
@@ -153,6 +154,22 @@ async fn follow_recovery_alerts(app: Arc<app::App>, handle: tauri::AppHandle) {
                 .await
             {
                 Ok(notices) if !notices.is_empty() => {
+                    use tauri_plugin_notification::NotificationExt;
+                    tracing::info!(count = notices.len(), "recovery notices from the sponsors");
+                    app.note_notices(&notices);
+                    let language = app.language();
+                    for notice in &notices {
+                        let (title, body) = views::notice_notification(notice, language);
+                        if let Err(error) = handle
+                            .notification()
+                            .builder()
+                            .title(title)
+                            .body(body)
+                            .show()
+                        {
+                            tracing::warn!(%error, "the system notification could not be shown");
+                        }
+                    }
                     let notices = notices.into_iter().map(views::notice_view).collect();
                     let _ = dto::RecoveryNoticeEvent { notices }.emit(&handle);
                     if let Some(window) = handle.get_webview_window("main") {
@@ -161,7 +178,7 @@ async fn follow_recovery_alerts(app: Arc<app::App>, handle: tauri::AppHandle) {
                         let _ = window.set_focus();
                     }
                 }
-                Ok(_) => {}
+                Ok(_) => tracing::debug!("no recovery notice"),
                 Err(error) => tracing::warn!(%error, "recovery alerts not read"),
             }
         }
@@ -221,6 +238,7 @@ pub fn run() -> Result<(), String> {
     let config = config::DesktopConfig::from_env()?;
     let builder = specta_builder();
     tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

@@ -191,24 +191,17 @@ function AlertBanner({ account, pollMs }: { account: Account; pollMs: number }) 
   const [now, setNow] = useState(Date.now() / 1000);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<UiError | null>(null);
+  const [reportedBy, setReportedBy] = useState<string | null>(null);
   const poll = useCallback(async () => {
     try {
       setAlerts(await backend.alerts(account.address));
+      setReportedBy(await backend.reportedBy(account.address));
     } catch {
       // Alerts are best-effort; the next poll tries again.
     }
   }, [backend, account.address]);
   // A sponsor's relay saw it on chain first: look now rather than at the next poll.
-  const [reportedBy, setReportedBy] = useState<string | null>(null);
-  useEffect(
-    () =>
-      backend.onRecoveryNotice((notices) => {
-        const started = notices.filter((n) => n.kind === "started" && n.account === account.address);
-        if (started.length) setReportedBy(started[started.length - 1].sponsor);
-        void poll();
-      }),
-    [backend, poll, account.address],
-  );
+  useEffect(() => backend.onRecoveryNotice(() => void poll()), [backend, poll]);
   useEffect(() => {
     poll();
     const id = setInterval(poll, pollMs);

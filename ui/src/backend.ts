@@ -101,6 +101,8 @@ export interface Backend {
   unpair(id: string): Promise<boolean>;
   /** Subscribes to requests arriving from sites; returns the unsubscribe function. */
   onDappWaiting(listener: () => void): () => void;
+  /** The sponsor that reported the recovery pending on `account`, if one did. */
+  reportedBy(account: string): Promise<string | null>;
   /** Subscribes to recovery alerts a sponsor's relay reported; returns the unsubscribe function. */
   onRecoveryNotice(listener: (notices: RecoveryNoticeView[]) => void): () => void;
   /** Subscribes to the wallet locking itself; returns the unsubscribe function. */

@@ -519,7 +519,15 @@ export class MemoryBackend implements Backend {
   }
   /** What the app's background task does when a sponsor's relay reports a recovery. */
   emitRecoveryNotice(notices: RecoveryNoticeView[]) {
+    for (const n of notices) {
+      if (n.kind === "started") this.reported.set(n.account, n.sponsor);
+      else this.reported.delete(n.account);
+    }
     for (const l of this.noticeListeners) l(notices);
+  }
+  reported = new Map<string, string>();
+  async reportedBy(account: string) {
+    return this.reported.get(account) ?? null;
   }
   onLocked(listener: (idle: boolean) => void) {
     this.lockListeners.push(listener);

@@ -42,6 +42,7 @@ export class TauriBackend implements Backend {
   saveChain: Backend["saveChain"] = (chain) => commands.saveChain(chain);
   removeChain = (chainId: number) => commands.removeChain(chainId);
   sponsors = () => commands.sponsors();
+  reportedBy = (account: string) => commands.reportedBy(account);
   addSponsor = (link: string) => commands.addSponsor(link);
   removeSponsor = (link: string) => commands.removeSponsor(link);
   balances = (account: string) => commands.balances(account);

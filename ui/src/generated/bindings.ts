@@ -106,6 +106,8 @@ export const commands = {
 	connectedSites: () => __TAURI_INVOKE<ConnectedSite[]>("connected_sites"),
 	/**  The gas sponsors added. */
 	sponsors: () => __TAURI_INVOKE<SponsorView[]>("sponsors"),
+	/**  The sponsor that reported the recovery pending on `account`, if one did. */
+	reportedBy: (account: string) => __TAURI_INVOKE<string | null>("reported_by", { account }),
 	/**  Adds a gas sponsor by its profile link; every network it pays on is set up. */
 	addSponsor: (link: string) => __TAURI_INVOKE<SponsorView>("add_sponsor", { link }),
 	/**  Removes a gas sponsor; its networks go back to what they were. */
