@@ -154,22 +154,8 @@ async fn follow_recovery_alerts(app: Arc<app::App>, handle: tauri::AppHandle) {
                 .await
             {
                 Ok(notices) if !notices.is_empty() => {
-                    use tauri_plugin_notification::NotificationExt;
                     tracing::info!(count = notices.len(), "recovery notices from the sponsors");
                     app.note_notices(&notices);
-                    let language = app.language();
-                    for notice in &notices {
-                        let (title, body) = views::notice_notification(notice, language);
-                        if let Err(error) = handle
-                            .notification()
-                            .builder()
-                            .title(title)
-                            .body(body)
-                            .show()
-                        {
-                            tracing::warn!(%error, "the system notification could not be shown");
-                        }
-                    }
                     let notices = notices.into_iter().map(views::notice_view).collect();
                     let _ = dto::RecoveryNoticeEvent { notices }.emit(&handle);
                     if let Some(window) = handle.get_webview_window("main") {
@@ -238,7 +224,6 @@ pub fn run() -> Result<(), String> {
     let config = config::DesktopConfig::from_env()?;
     let builder = specta_builder();
     tauri::Builder::default()
-        .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

@@ -39,6 +39,14 @@ async function main() {
   await new Promise((r) => server.on("listening", r));
   const site = `127.0.0.1:${server.address().port}`;
 
+  // The extension tries 18545 first: no app of the previous run may still hold it.
+  const { createConnection } = await import("node:net");
+  const portBusy = () => new Promise((r) => {
+    const c = createConnection(18545, "127.0.0.1", () => (c.destroy(), r(true)));
+    c.on("error", () => r(false));
+  });
+  for (let i = 0; i < 100 && (await portBusy()); i++) await sleep(100);
+  if (await portBusy()) throw new Error("port 18545 is still taken by an app of the previous run");
   const app = new Instance("browser-owner", 4484);
   await app.start();
   const account = await createWallet(app, { backup: "guardians" });
