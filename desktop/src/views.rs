@@ -393,4 +393,3 @@ pub(crate) fn dapp_request_view(p: harbor_core::dapp::PendingRequest) -> DappReq
         account: p.account.map(|a| a.to_checksum(None)),
     }
 }
-
