@@ -290,6 +290,16 @@ fn tauri_driver() -> Result<PathBuf> {
 }
 
 /// Starts Xvfb on a free display; returns it and the display name.
+/// Stops Xvfb and removes its lock and socket (a killed Xvfb leaves them, and 30 stale locks
+/// would use up every display).
+fn stop_xvfb(x: &mut Child, display: &str) {
+    let _ = x.kill();
+    let _ = x.wait();
+    let n = display.trim_start_matches(':');
+    let _ = std::fs::remove_file(format!("/tmp/.X{n}-lock"));
+    let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{n}"));
+}
+
 fn xvfb() -> Result<(Child, String)> {
     for n in 90..120 {
         if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
@@ -377,8 +387,7 @@ fn e2e() -> Result {
             )
             .env("HARBOR_CHROMIUM", "/usr/bin/chromium"))
     });
-    let _ = x.kill();
-    let _ = x.wait();
+    stop_xvfb(&mut x, &display);
     drop(chain);
     result
 }
@@ -448,7 +457,6 @@ fn bundle() -> Result {
         .env("HARBOR_HELLO_APP", &hello)
         .env("HARBOR_TAURI_DRIVER", &driver)
         .env("HARBOR_MEASURE_OUT", &out));
-    let _ = x.kill();
-    let _ = x.wait();
+    stop_xvfb(&mut x, &display);
     result
 }
