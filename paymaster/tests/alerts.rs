@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,7 +15,6 @@ use axum::http::{HeaderMap, StatusCode};
 use harbor_core::aa::{AccountClient, HarborAccount, SendOptions};
 use harbor_core::keys::{LocalSigner, Signer};
 use harbor_core::recovery::{ApprovalBundle, GuardianSigner, Payload, RecoveryClient, approve};
-use harbor_devnet::{DEV_RELAYER_KEY, DEV_SPONSOR_KEY};
 use serde_json::{Value, json};
 
 use common::*;
@@ -91,41 +89,6 @@ impl Receiver {
         }
         panic!("webhook: never saw {what}");
     }
-}
-
-struct RelayProcess(Child);
-
-impl Drop for RelayProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn_relay(config: &std::path::Path) -> RelayProcess {
-    RelayProcess(
-        Command::new(env!("CARGO_BIN_EXE_harbor-paymaster"))
-            .arg("--config")
-            .arg(config)
-            .env("HARBOR_TEST_SIGNER", DEV_SPONSOR_KEY)
-            .env("HARBOR_TEST_RELAYER", DEV_RELAYER_KEY)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    )
-}
-
-async fn wait_healthy(base: &str) {
-    harbor_core::rpc::install_tls_provider();
-    for _ in 0..100 {
-        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("relay did not start");
 }
 
 /// Checks the `x-harbor-signature` header of a delivery the way a receiver would.

@@ -4,59 +4,15 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use alloy_primitives::{Address, Bytes, U256};
 use harbor_core::aa::{AccountCall, AccountClient, HarborAccount, SendOptions};
 use harbor_core::keys::{LocalSigner, Signer};
-use harbor_devnet::{DEV_RELAYER_KEY, DEV_SPONSOR_KEY};
 use harbor_paymaster::store::Store;
 use serde_json::json;
 
 use common::*;
-
-/// The relay process, killed when dropped (also when the test fails).
-struct RelayProcess(Child);
-
-impl RelayProcess {
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for RelayProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn spawn_relay(config: &std::path::Path) -> RelayProcess {
-    RelayProcess(
-        Command::new(env!("CARGO_BIN_EXE_harbor-paymaster"))
-            .arg("--config")
-            .arg(config)
-            .env("HARBOR_TEST_SIGNER", DEV_SPONSOR_KEY)
-            .env("HARBOR_TEST_RELAYER", DEV_RELAYER_KEY)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    )
-}
-
-async fn wait_healthy(base: &str) {
-    harbor_core::rpc::install_tls_provider();
-    for _ in 0..100 {
-        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("relay did not start");
-}
 
 async fn wait_for(store: &Store, what: impl Fn(&harbor_paymaster::store::Totals) -> bool) {
     for _ in 0..100 {

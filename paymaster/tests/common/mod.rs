@@ -253,3 +253,47 @@ pub fn dev_wallet(
         std::sync::Mutex::new(vault),
     )))
 }
+
+/// The relay process, killed when dropped (also when the test fails).
+pub struct RelayProcess(std::process::Child);
+
+impl RelayProcess {
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for RelayProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Starts the relay binary with `config` (keys in HARBOR_TEST_SIGNER / HARBOR_TEST_RELAYER).
+pub fn spawn_relay(config: &std::path::Path) -> RelayProcess {
+    RelayProcess(
+        std::process::Command::new(env!("CARGO_BIN_EXE_harbor-paymaster"))
+            .arg("--config")
+            .arg(config)
+            .env("HARBOR_TEST_SIGNER", DEV_SPONSOR_KEY)
+            .env("HARBOR_TEST_RELAYER", DEV_RELAYER_KEY)
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// Waits until the relay at `base` answers `/healthz`.
+pub async fn wait_healthy(base: &str) {
+    harbor_core::rpc::install_tls_provider();
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("relay did not start");
+}
