@@ -461,6 +461,11 @@ impl App {
         Ok(lock(&self.reported).get(&account).cloned())
     }
 
+    /// The app's language now.
+    pub fn language(&self) -> AppLanguage {
+        lock(&self.settings).language
+    }
+
     /// The accounts to hear recovery alerts for: read while unlocked, remembered while locked.
     pub fn alert_accounts(&self) -> Option<(Arc<Wallet>, Vec<harbor_core::Address>)> {
         let wallet = self.wallet().ok()?;

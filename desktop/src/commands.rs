@@ -107,9 +107,15 @@ pub async fn change_password(
 /// Saves the settings.
 #[tauri::command]
 #[specta::specta]
-pub fn save_settings(app: AppState<'_>, settings: Settings) -> UiResult<Settings> {
+pub fn save_settings(
+    handle: tauri::AppHandle,
+    app: AppState<'_>,
+    settings: Settings,
+) -> UiResult<Settings> {
     app.touch();
-    app.save_settings(settings)
+    let saved = app.save_settings(settings)?;
+    crate::tray::relabel(&handle, saved.language);
+    Ok(saved)
 }
 
 /// Creates a wallet with a new recovery phrase.

@@ -7,6 +7,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod provider;
+mod tray;
 mod views;
 
 use std::path::PathBuf;
@@ -117,11 +118,7 @@ impl DesktopHost {
     fn call_attention(&self) {
         let count = self.app.dapp_pending().len() as u32;
         let _ = dto::DappWaiting { count }.emit(&self.handle);
-        if let Some(window) = self.handle.get_webview_window("main") {
-            let _ = window.unminimize();
-            let _ = window.show();
-            let _ = window.set_focus();
-        }
+        tray::show_main(&self.handle);
     }
 }
 
@@ -156,13 +153,14 @@ async fn follow_recovery_alerts(app: Arc<app::App>, handle: tauri::AppHandle) {
                 Ok(notices) if !notices.is_empty() => {
                     tracing::info!(count = notices.len(), "recovery notices from the sponsors");
                     app.note_notices(&notices);
+                    let language = app.language();
+                    for notice in &notices {
+                        let (title, body) = views::notice_notification(notice, language);
+                        notify(&handle, &title, &body);
+                    }
                     let notices = notices.into_iter().map(views::notice_view).collect();
                     let _ = dto::RecoveryNoticeEvent { notices }.emit(&handle);
-                    if let Some(window) = handle.get_webview_window("main") {
-                        let _ = window.unminimize();
-                        let _ = window.show();
-                        let _ = window.set_focus();
-                    }
+                    tray::show_main(&handle);
                 }
                 Ok(_) => tracing::debug!("no recovery notice"),
                 Err(error) => tracing::warn!(%error, "recovery alerts not read"),
@@ -172,6 +170,21 @@ async fn follow_recovery_alerts(app: Arc<app::App>, handle: tauri::AppHandle) {
         if started.elapsed() < Duration::from_secs(2) {
             tokio::time::sleep(Duration::from_secs(5)).await;
         }
+    }
+}
+
+/// Shows a system notification (logged when the desktop has no notification service).
+fn notify(handle: &tauri::AppHandle, title: &str, body: &str) {
+    use tauri_plugin_notification::NotificationExt;
+    match handle
+        .notification()
+        .builder()
+        .title(title)
+        .body(body)
+        .show()
+    {
+        Ok(()) => tracing::info!(title, "system notification shown"),
+        Err(error) => tracing::warn!(%error, "the system notification could not be shown"),
     }
 }
 
@@ -224,7 +237,18 @@ pub fn run() -> Result<(), String> {
     let config = config::DesktopConfig::from_env()?;
     let builder = specta_builder();
     tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
+        .manage(tray::TrayState::default())
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let language = window
+                    .try_state::<Arc<app::App>>()
+                    .map(|app| app.language())
+                    .unwrap_or_default();
+                tray::close_requested(window, api, language);
+            }
+        })
         .setup(move |app| {
             builder.mount_events(app);
             let dir = data_dir(app, &config);
@@ -240,6 +264,7 @@ pub fn run() -> Result<(), String> {
                 config.kdf(),
             )?);
             app.manage(Arc::clone(&state));
+            tray::install(app.handle(), state.language());
             app.manage(commands::ProviderSlot::default());
             let host = Arc::new(DesktopHost {
                 app: Arc::clone(&state),

@@ -86,6 +86,66 @@ pub(crate) fn core_chain(chain: ChainView) -> Chain {
     }
 }
 
+/// A recovery notice as a system notification (title, body) in the app's language.
+pub(crate) fn notice_notification(
+    n: &core_wallet::RecoveryNotice,
+    language: AppLanguage,
+) -> (String, String) {
+    use core_wallet::NoticeKind::{Cancelled, Executed, Started};
+    let chain = &n.chain_name;
+    let who = &n.sponsor;
+    match (language, n.kind) {
+        (AppLanguage::En, Started) => (
+            "Someone is trying to take over your account".into(),
+            format!(
+                "Guardians started a recovery on {chain} ({who} saw it). Open Harbor to cancel it if this is not you."
+            ),
+        ),
+        (AppLanguage::En, Cancelled) => (
+            "Recovery cancelled".into(),
+            format!("The recovery of your account on {chain} was cancelled."),
+        ),
+        (AppLanguage::En, Executed) => (
+            "Your account was recovered".into(),
+            format!(
+                "Another key now controls your account on {chain}. If this was not you, contact your guardians."
+            ),
+        ),
+        (AppLanguage::ZhHans, Started) => (
+            "有人正在尝试接管你的账户".into(),
+            format!(
+                "守护人已在 {chain} 上发起恢复（{who} 发现）。如果不是你本人，请打开 Harbor 取消。"
+            ),
+        ),
+        (AppLanguage::ZhHans, Cancelled) => (
+            "恢复已取消".into(),
+            format!("你在 {chain} 上的账户恢复已被取消。"),
+        ),
+        (AppLanguage::ZhHans, Executed) => (
+            "你的账户已被恢复".into(),
+            format!(
+                "另一个密钥现在控制着你在 {chain} 上的账户。如果不是你本人，请联系你的守护人。"
+            ),
+        ),
+        (AppLanguage::ZhHant, Started) => (
+            "有人正在嘗試接管你的帳戶".into(),
+            format!(
+                "守護人已在 {chain} 上發起恢復（{who} 發現）。如果不是你本人，請打開 Harbor 取消。"
+            ),
+        ),
+        (AppLanguage::ZhHant, Cancelled) => (
+            "恢復已取消".into(),
+            format!("你在 {chain} 上的帳戶恢復已被取消。"),
+        ),
+        (AppLanguage::ZhHant, Executed) => (
+            "你的帳戶已被恢復".into(),
+            format!(
+                "另一個金鑰現在控制著你在 {chain} 上的帳戶。如果不是你本人，請聯絡你的守護人。"
+            ),
+        ),
+    }
+}
+
 pub(crate) fn notice_view(n: core_wallet::RecoveryNotice) -> RecoveryNoticeView {
     RecoveryNoticeView {
         kind: match n.kind {
@@ -391,5 +451,48 @@ pub(crate) fn dapp_request_view(p: harbor_core::dapp::PendingRequest) -> DappReq
         chain_name: s.chain_name,
         payer: s.payer,
         account: p.account.map(|a| a.to_checksum(None)),
+    }
+}
+
+#[cfg(test)]
+mod notice_tests {
+    use super::*;
+
+    #[test]
+    fn recovery_notifications_are_worded_in_each_language() {
+        let mut notice = core_wallet::RecoveryNotice {
+            kind: core_wallet::NoticeKind::Started,
+            account: harbor_core::Address::repeat_byte(1),
+            chain_id: 8453,
+            chain_name: "Base".into(),
+            new_owner: harbor_core::Address::repeat_byte(2),
+            execute_after: Some(1),
+            sponsor: "Acme".into(),
+            message: String::new(),
+        };
+        let mut seen = std::collections::HashSet::new();
+        for kind in [
+            core_wallet::NoticeKind::Started,
+            core_wallet::NoticeKind::Cancelled,
+            core_wallet::NoticeKind::Executed,
+        ] {
+            notice.kind = kind;
+            for language in [AppLanguage::En, AppLanguage::ZhHans, AppLanguage::ZhHant] {
+                let (title, body) = notice_notification(&notice, language);
+                assert!(
+                    !title.is_empty() && body.contains("Base"),
+                    "{title} / {body}"
+                );
+                assert!(seen.insert(title.clone()), "{title} is used twice");
+            }
+        }
+        let (_, body) = notice_notification(
+            &core_wallet::RecoveryNotice {
+                kind: core_wallet::NoticeKind::Started,
+                ..notice
+            },
+            AppLanguage::ZhHans,
+        );
+        assert!(body.contains("Acme"), "{body}");
     }
 }

@@ -156,6 +156,31 @@ export class Instance {
   }
 }
 
+/** Acts on the app's X window as a window manager would: "close" (the ×) or "state". */
+export function xwindow(action, title = "Harbor") {
+  return execFileSync("/usr/bin/python3", [new URL("./xwindow.py", import.meta.url).pathname, action, title], { encoding: "utf8" }).trim();
+}
+
+/** Titles of the system notifications shown so far (read from dunst on the run's private bus). */
+export function notificationsShown() {
+  const dunstctl = (...args) => execFileSync("dunstctl", args, { encoding: "utf8" });
+  dunstctl("close-all");
+  const history = JSON.parse(dunstctl("history"));
+  return history.data.flat().map((n) => n.summary?.data ?? "");
+}
+
+/** Waits until a system notification whose title matches `pattern` was shown. */
+export async function waitNotification(pattern, ms = 30000) {
+  const end = Date.now() + ms;
+  let seen = [];
+  while (Date.now() < end) {
+    seen = notificationsShown();
+    if (seen.some((t) => pattern.test(t))) return;
+    await sleep(300);
+  }
+  throw new Error(`no system notification matched ${pattern}; shown: ${JSON.stringify(seen)}`);
+}
+
 export const button = (text) => `//button[normalize-space(.)=${q(text)}]`;
 export const buttonStarting = (text) => `//button[starts-with(normalize-space(.), ${q(text)})]`;
 export const field = (label) =>

@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { RPC, TOKEN, FUNDER_KEY, env, sleep, log, drivers, Instance, button, nav, q, cast, createWallet } from "./app.mjs";
+import { RPC, TOKEN, FUNDER_KEY, env, sleep, log, drivers, Instance, button, nav, q, cast, createWallet, waitNotification, xwindow } from "./app.mjs";
 
 const EXTENSION = env("HARBOR_EXTENSION");
 const { chromium } = await import(pathToFileURL(join(env("HARBOR_PLAYWRIGHT"), "index.mjs")).href);
@@ -186,6 +186,19 @@ async function main() {
     await app.click(`//li[strong[normalize-space(.)=${q(`http://${site}`)}]]//button`);
     await page.waitForFunction(() => window.dapp.events.some(([n, a]) => n === "accountsChanged" && a.length === 0), null, { timeout: 20000 });
     log("browser: revoked in Settings; the page sees no account");
+
+    // Closing the window keeps Harbor in the tray: it says so once and still answers the page; a
+    // request that needs the person brings the window back.
+    if (xwindow("state") !== "shown") throw new Error("the app's window is not shown");
+    xwindow("close");
+    await waitNotification(/Harbor is still running/);
+    if (xwindow("state") !== "hidden") throw new Error("the window did not hide on close");
+    const still = await page.evaluate(() => window.ask("eth_chainId", []));
+    if (!/^0x[0-9a-f]+$/.test(still.result ?? "")) throw new Error(`with the window closed: ${JSON.stringify(still)}`);
+    const again = await decide("eth_requestAccounts", [], "Approve");
+    if (xwindow("state") !== "shown") throw new Error("a waiting request did not bring the window back");
+    if (again.result?.[0]?.toLowerCase() !== account.toLowerCase()) throw new Error(`reconnect: ${JSON.stringify(again)}`);
+    log("browser: closed into the tray, said so, kept answering; a request brought the window back");
   } finally {
     await browser.close();
     server.close();

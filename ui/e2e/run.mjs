@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  APP, RPC, TOKEN, env, FUNDER_KEY, WORK, RECIPIENT, PASSWORD, sleep, log, drivers, Instance, button, buttonStarting, field, testId, nav, cast, createWallet,
+  APP, RPC, TOKEN, env, FUNDER_KEY, WORK, RECIPIENT, PASSWORD, sleep, log, drivers, Instance, button, buttonStarting, field, testId, nav, cast, createWallet, waitNotification,
 } from "./app.mjs";
 import { memoryOf } from "./proc.mjs";
 
@@ -120,6 +120,9 @@ async function main() {
   await owner.waitText(testId("recovery-alert"), /Someone is trying to take over/, 60000);
   // The sponsor's relay reported it (the app was in the background).
   await owner.waitText(testId("alert-reported-by"), /Harbor dev sponsor warned you/, 60000);
+  // ... and the desktop showed it as a system notification (dunst on the run's session bus).
+  await waitNotification(/Someone is trying to take over your account/);
+  log("system notification shown");
   await owner.shot("12-owner-alert");
   await owner.click(button("Cancel this recovery"));
   const end = Date.now() + 90000;

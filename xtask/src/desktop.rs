@@ -24,6 +24,13 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     // The browser end-to-end run (Debian's build; no browser is downloaded).
     "chromium",
+    // The tray icon (loaded at run time), and a private session bus with a real notification
+    // server for the end-to-end run to read the app's system notifications from.
+    "libayatana-appindicator3-1",
+    "dbus-daemon",
+    "dunst",
+    // Closes the app's window as a window manager would (ui/e2e/xwindow.py).
+    "python3-xlib",
 ];
 
 /// `cargo xtask desktop [--bindings | --test | --e2e | --bundle]`.
@@ -325,6 +332,78 @@ fn xvfb() -> Result<(Child, String)> {
     Err("no free X display between :90 and :119".into())
 }
 
+/// A private D-Bus session bus with a real notification server (dunst) on an X display: the
+/// app's system notifications and tray icon go there and the end-to-end run reads them back.
+struct SessionBus {
+    address: String,
+    bus: Child,
+    dunst: Child,
+}
+
+impl SessionBus {
+    fn start(dir: &Path, display: &str) -> Result<SessionBus> {
+        let socket = dir.join("bus");
+        let config = dir.join("session.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+                socket.display()
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+        let mut bus = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--print-address"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start dbus-daemon: {e}"))?;
+        let mut address = String::new();
+        if let Some(out) = bus.stdout.take() {
+            use std::io::BufRead;
+            let _ = std::io::BufReader::new(out).read_line(&mut address);
+        }
+        let address = address.trim().to_string();
+        if address.is_empty() {
+            let _ = bus.kill();
+            return Err("dbus-daemon printed no address".into());
+        }
+        let dunst = Command::new("dunst")
+            .env("DISPLAY", display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start dunst: {e}"))?;
+        Ok(SessionBus {
+            address,
+            bus,
+            dunst,
+        })
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        for child in [&mut self.dunst, &mut self.bus] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// End to end on the real app (tauri-driver + WebKitWebDriver under Xvfb) against a fresh dev
 /// chain: onboarding, receive, sponsored sends, activity, guardians, a recovery on a second
 /// instance and the owner's cancel. Screenshots go to `target/desktop-e2e/`.
@@ -342,6 +421,13 @@ fn e2e() -> Result {
     let browser_presets = work.join("browser-chains.json");
     write_presets(&chain, &browser_presets, true)?;
     let (mut x, display) = xvfb()?;
+    let bus = match SessionBus::start(&work, &display) {
+        Ok(bus) => bus,
+        Err(error) => {
+            stop_xvfb(&mut x, &display);
+            return Err(error);
+        }
+    };
     let cast = root().join("tools/node_modules/.bin/cast");
     let node = |script: &str| {
         let mut command = Command::new("node");
@@ -358,7 +444,10 @@ fn e2e() -> Result {
             .env("HARBOR_CAST", &cast)
             .env("HARBOR_DEV_KEY", harbor_devnet::DEV_DEPLOYER_KEY)
             .env("HARBOR_LIGHT_KDF", "1")
-            .env("HARBOR_NO_KEYRING", "1");
+            .env("HARBOR_NO_KEYRING", "1")
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            // GTK would look for an accessibility bus on the private one.
+            .env("NO_AT_BRIDGE", "1");
         command
     };
     // HARBOR_E2E_BROWSER_ONLY=1 skips the app-only run (to iterate on the browser run).
@@ -387,6 +476,7 @@ fn e2e() -> Result {
             )
             .env("HARBOR_CHROMIUM", "/usr/bin/chromium"))
     });
+    drop(bus);
     stop_xvfb(&mut x, &display);
     drop(chain);
     result
