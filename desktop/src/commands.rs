@@ -224,6 +224,16 @@ pub fn reported_by(app: AppState<'_>, account: String) -> UiResult<Option<String
     app.reported_by(&account)
 }
 
+/// The text of the QR code in a picture (PNG or JPEG bytes: a file or a pasted screenshot).
+#[tauri::command]
+#[specta::specta]
+pub async fn read_qr(picture: Vec<u8>) -> UiResult<String> {
+    tauri::async_runtime::spawn_blocking(move || crate::qr::read(&picture))
+        .await
+        .map_err(UiError::internal)?
+        .map_err(UiError::from)
+}
+
 /// The gas sponsors added.
 #[tauri::command]
 #[specta::specta]

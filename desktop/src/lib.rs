@@ -7,6 +7,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod provider;
+pub mod qr;
 mod tray;
 mod views;
 
@@ -71,6 +72,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             connected_sites,
             sponsors,
             reported_by,
+            read_qr,
             add_sponsor,
             remove_sponsor,
             revoke_site,

@@ -113,6 +113,23 @@ export class Instance {
       args: [{ [this.elementKey]: el }, text],
     });
   }
+  /** Gives a file input the file at `path`, as choosing it in the file dialog does. */
+  async upload(xpath, path) {
+    const el = await this.find(xpath);
+    await this.call("POST", `/element/${el}/value`, { text: path });
+  }
+  /** Waits until the field's value is `value`. */
+  async waitValue(xpath, value, timeout = 15000) {
+    const end = Date.now() + timeout;
+    let seen;
+    while (Date.now() < end) {
+      seen = await this.call("GET", `/element/${await this.find(xpath)}/property/value`);
+      if (seen === value) return;
+      await sleep(200);
+    }
+    await this.shot(`failed-${this.name}`);
+    throw new Error(`${this.name}: ${xpath} holds ${JSON.stringify(seen)}, not ${JSON.stringify(value)}`);
+  }
   /** Chooses the option of a select whose text contains `text` (or whose value is `text`). */
   async choose(xpath, text) {
     const end = Date.now() + 15000;

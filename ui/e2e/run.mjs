@@ -7,6 +7,7 @@ import { join } from "node:path";
 import {
   APP, RPC, TOKEN, env, FUNDER_KEY, WORK, RECIPIENT, PASSWORD, sleep, log, drivers, Instance, button, buttonStarting, field, testId, nav, cast, createWallet, waitNotification,
 } from "./app.mjs";
+import QRCode from "qrcode";
 import { memoryOf } from "./proc.mjs";
 
 async function send(app, { asset, amount, shot }) {
@@ -58,16 +59,19 @@ async function main() {
   if (ethAt !== "500000000000000000" || !tokensAt.startsWith("12500000")) throw new Error(`recipient has ${ethAt} wei and ${tokensAt} token units`);
   log("recipient received 0.5 ETH and 12.5 HDD on chain");
 
-  // A gas sponsor added by its link: the relay's profile, checked against the chain. The app then
-  // registers the account for recovery alerts with it.
+  // A gas sponsor added by its link, read from a picture of its QR code: the relay's profile,
+  // checked against the chain. The app then registers the account for recovery alerts with it.
   const presets = JSON.parse(readFileSync(env("HARBOR_DEV_CHAINS"), "utf8"));
   const relayUrl = presets[0].paymasterUrl;
   const link = `${relayUrl.split("/rpc/")[0]}/.well-known/harbor-sponsor/${relayUrl.split("/").pop()}`;
   await owner.click(nav("Settings"));
-  await owner.paste(field("Sponsor link"), link);
+  const picture = join(WORK, "sponsor-qr.png");
+  await QRCode.toFile(picture, link, { width: 480 });
+  await owner.upload(testId("sponsor-qr-file"), picture);
+  await owner.waitValue(field("Sponsor link"), link);
   await owner.click(button("Add sponsor"));
   await owner.waitText(`//*[@data-testid='sponsors']`, /Harbor dev sponsor[\s\S]*Pays on Harbor Dev Chain:.*Gas for up to/, 30000);
-  log("sponsor added by its link");
+  log("sponsor added by its link, read from a QR picture");
 
   // Guardian: its own wallet answers the owner's invitation.
   await guardian.start();

@@ -66,6 +66,8 @@ export interface Backend {
   /** Adds (or refreshes) the sponsor whose profile is at `link`; sets up every network it pays on. */
   addSponsor(link: string): Promise<SponsorView>;
   removeSponsor(link: string): Promise<Done>;
+  /** The text of the QR code in a PNG or JPEG picture (a file or a pasted screenshot). */
+  readQr(picture: number[]): Promise<string>;
   balances(account: string): Promise<ChainBalances[]>;
   contacts(): Promise<ContactView[]>;
   saveContact(address: string, name: string): Promise<Done>;

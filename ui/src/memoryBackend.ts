@@ -214,6 +214,12 @@ export class MemoryBackend implements Backend {
     this.need();
     return [...this.sponsorList];
   }
+  /** A "picture" whose bytes read `qr:` followed by text holds that text; any other is no picture. */
+  async readQr(picture: number[]) {
+    const text = new TextDecoder().decode(new Uint8Array(picture));
+    if (!text.startsWith("qr:")) fail("invalidInput", "This file is not a picture Harbor can read (use a PNG or JPEG image).");
+    return text.slice(3);
+  }
   /** Any https link gives "Acme Gas" paying on Base Sepolia; "unreachable" in it fails like a dead host. */
   async addSponsor(link: string) {
     this.need();

@@ -44,6 +44,7 @@ export class TauriBackend implements Backend {
   sponsors = () => commands.sponsors();
   reportedBy = (account: string) => commands.reportedBy(account);
   addSponsor = (link: string) => commands.addSponsor(link);
+  readQr = (picture: number[]) => commands.readQr(picture);
   removeSponsor = (link: string) => commands.removeSponsor(link);
   balances = (account: string) => commands.balances(account);
   contacts = () => commands.contacts();

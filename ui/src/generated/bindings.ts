@@ -108,6 +108,8 @@ export const commands = {
 	sponsors: () => __TAURI_INVOKE<SponsorView[]>("sponsors"),
 	/**  The sponsor that reported the recovery pending on `account`, if one did. */
 	reportedBy: (account: string) => __TAURI_INVOKE<string | null>("reported_by", { account }),
+	/**  The text of the QR code in a picture (PNG or JPEG bytes: a file or a pasted screenshot). */
+	readQr: (picture: number[]) => __TAURI_INVOKE<string>("read_qr", { picture }),
 	/**  Adds a gas sponsor by its profile link; every network it pays on is set up. */
 	addSponsor: (link: string) => __TAURI_INVOKE<SponsorView>("add_sponsor", { link }),
 	/**  Removes a gas sponsor; its networks go back to what they were. */

@@ -5,6 +5,7 @@ import { useEnv } from "../context";
 import { ErrorBox } from "../components/ErrorBox";
 import { Copyable } from "../components/Copy";
 import { Qr } from "../components/Qr";
+import { QrPicture, useQrPaste } from "../components/QrPicture";
 import { SendProgress } from "../components/Progress";
 import type { Key } from "../i18n";
 
@@ -224,6 +225,7 @@ function BeAGuardian({ account }: { account: Account }) {
   const [name, setName] = useState("");
   const [reply, setReply] = useState("");
   const [error, setError] = useState<UiError | null>(null);
+  const pasteQr = useQrPaste(setLink, setError);
   return (
     <div className="card">
       <h2>{t("guardians.beTitle")}</h2>
@@ -241,8 +243,9 @@ function BeAGuardian({ account }: { account: Account }) {
       >
         <label>
           {t("guardians.pasteInvite")}
-          <textarea rows={2} value={link} onChange={(e) => setLink(e.target.value)} spellCheck={false} />
+          <textarea rows={2} value={link} onChange={(e) => setLink(e.target.value)} onPaste={pasteQr} spellCheck={false} />
         </label>
+        <QrPicture onText={setLink} onError={setError} testId="invite-qr-file" />
         <label>
           {t("guardians.yourName")}
           <input value={name} onChange={(e) => setName(e.target.value)} />

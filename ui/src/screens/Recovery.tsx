@@ -5,6 +5,7 @@ import { useEnv } from "../context";
 import { ErrorBox } from "../components/ErrorBox";
 import { Copyable } from "../components/Copy";
 import { Qr } from "../components/Qr";
+import { QrPicture, useQrPaste } from "../components/QrPicture";
 import { SendProgress } from "../components/Progress";
 import { countdown, dateTime } from "../format";
 import type { Key } from "../i18n";
@@ -165,6 +166,11 @@ function Approve({ account }: { account: Account }) {
   const [request, setRequest] = useState<RequestView | null>(null);
   const [approval, setApproval] = useState("");
   const [error, setError] = useState<UiError | null>(null);
+  const readLink = (text: string) => {
+    setLink(text);
+    setRequest(null);
+  };
+  const pasteQr = useQrPaste(readLink, setError);
   return (
     <div className="card">
       <h2>{t("approve.title")}</h2>
@@ -183,8 +189,9 @@ function Approve({ account }: { account: Account }) {
       >
         <label>
           {t("approve.paste")}
-          <textarea rows={2} value={link} onChange={(e) => { setLink(e.target.value); setRequest(null); }} spellCheck={false} />
+          <textarea rows={2} value={link} onChange={(e) => readLink(e.target.value)} onPaste={pasteQr} spellCheck={false} />
         </label>
+        <QrPicture onText={readLink} onError={setError} testId="request-qr-file" />
         <button type="submit" disabled={!link.trim()}>
           {t("approve.read")}
         </button>

@@ -4,6 +4,7 @@ import { asUiError } from "../backend";
 import { useEnv } from "../context";
 import { ErrorBox } from "../components/ErrorBox";
 import { SharesSheet } from "../components/SharesSheet";
+import { QrPicture, useQrPaste } from "../components/QrPicture";
 import { dateTime } from "../format";
 import type { ConnectedSite, PairedClientView, SponsorView } from "../backend";
 
@@ -283,6 +284,8 @@ function Sponsors({ onError, onChanged }: { onError: (e: UiError) => void; onCha
   const [sponsors, setSponsors] = useState<SponsorView[]>([]);
   const [link, setLink] = useState("");
   const [busy, setBusy] = useState(false);
+  const qrError = (e: UiError | null) => e && onError(e);
+  const pasteQr = useQrPaste(setLink, qrError);
   const load = () => backend.sponsors().then(setSponsors).catch((e) => onError(asUiError(e)));
   useEffect(() => {
     load();
@@ -335,8 +338,9 @@ function Sponsors({ onError, onChanged }: { onError: (e: UiError) => void; onCha
       )}
       <label>
         {t("settings.sponsorLink")}
-        <input value={link} onChange={(e) => setLink(e.target.value)} placeholder="https://…" spellCheck={false} />
+        <input value={link} onChange={(e) => setLink(e.target.value)} onPaste={pasteQr} placeholder="https://…" spellCheck={false} />
       </label>
+      <QrPicture onText={setLink} onError={qrError} testId="sponsor-qr-file" />
       <button type="button" disabled={!link.trim() || busy} aria-busy={busy} onClick={add}>
         {t("settings.addSponsor")}
       </button>
