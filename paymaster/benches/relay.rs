@@ -2,7 +2,9 @@
 //! the raw "userOpHash + sign" rate of this machine measured in the same run.
 //!
 //! Prints sponsorships per second, p50/p99 latency at saturation and at half of it, and the
-//! ratio to the raw signing rate. No chain is needed: the relay signs without calling the node.
+//! ratio to the raw signing rate, beside the load generator's own rate against a fixed answer
+//! (it shares the cores). No chain is needed: the operations are new accounts' first ones, with
+//! their estimates, fees and chain time filed as a watcher and a client would have.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -82,7 +84,7 @@ fn raw_sign_rate() -> f64 {
     n as f64 / started.elapsed().as_secs_f64()
 }
 
-async fn start() -> (String, tempfile::TempDir) {
+async fn start() -> (String, tempfile::TempDir, Arc<Relay>) {
     harbor_core::rpc::install_tls_provider();
     let dir = tempfile::tempdir().unwrap();
     let policy = Policy {
@@ -125,19 +127,40 @@ async fn start() -> (String, tempfile::TempDir) {
         base_fee: 1_000_000_000,
         priority_fee: 1_000_000,
     });
-    // A real client estimates before asking for the final data; file those estimates.
-    for offset in [0u64, 1_000_000, 2_000_000] {
-        for i in offset..offset + SATURATION_REQUESTS as u64 * 2 {
-            let mut sponsored = op(i);
-            harbor_paymaster::sponsor::attach_paymaster(&mut sponsored, Address::repeat_byte(0x99));
-            chain.remember_estimate(&sponsored, ESTIMATE);
-        }
-    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/rpc/31337/{KEY}", listener.local_addr().unwrap());
     // The router alone: no chain watcher in a benchmark.
-    tokio::spawn(async move { axum::serve(listener, server::router(relay)).await });
-    (url, dir)
+    let router = server::router(Arc::clone(&relay));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, dir, relay)
+}
+
+/// A real client estimates before asking for the final data: files the estimates of the
+/// operations `offset..offset + count` (per phase: the relay keeps 20 000 at most).
+fn file_estimates(relay: &Relay, offset: u64, count: u64) {
+    let chain = relay.chain(31337).unwrap();
+    for i in offset..offset + count {
+        let mut sponsored = op(i);
+        harbor_paymaster::sponsor::attach_paymaster(&mut sponsored, Address::repeat_byte(0x99));
+        chain.remember_estimate(&sponsored, ESTIMATE);
+    }
+}
+
+/// The load generator and HTTP stack alone: the same requests against an endpoint that answers
+/// a fixed body of the relay's size at once (what the two cores spend besides the relay).
+async fn null_server() -> String {
+    let answer = json!({"jsonrpc": "2.0", "id": 1, "result": {"paymaster": Address::repeat_byte(0x99), "paymasterData": format!("0x{}", "ab".repeat(77))}}).to_string();
+    let router = axum::Router::new().route(
+        "/rpc/31337/{key}",
+        axum::routing::post(move || {
+            let answer = answer.clone();
+            async move { answer }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/rpc/31337/{KEY}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
 }
 
 async fn saturate(url: &str, offset: u64) -> (f64, Vec<Duration>) {
@@ -219,15 +242,24 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let (url, _dir) = start().await;
+        let (url, _dir, relay) = start().await;
+        let null_url = null_server().await;
+        let (null_rate, _) = saturate(&null_url, 0).await;
         // Warm-up (connections, SQLite pages).
+        file_estimates(&relay, 1_000_000, SATURATION_REQUESTS as u64);
         let _ = saturate(&url, 1_000_000).await;
+        file_estimates(&relay, 0, SATURATION_REQUESTS as u64);
         let (rate, latencies) = saturate(&url, 0).await;
+        file_estimates(&relay, 2_000_000, (rate / 2.0 * HALF_LOAD_SECONDS as f64) as u64 + 1);
         let half = paced(&url, rate / 2.0, 2_000_000).await;
         println!("relay pm_getPaymasterData on loopback ({CONCURRENCY} concurrent clients, {SATURATION_REQUESTS} requests):");
         println!("  raw userOpHash + sign (one core)  {raw:>10.0} /s");
         println!("  relay at saturation               {rate:>10.0} /s  p50 {:?}  p99 {:?}", percentile(&latencies, 0.5), percentile(&latencies, 0.99));
         println!("  relay at half of saturation       {:>10.0} /s  p50 {:?}  p99 {:?}", rate / 2.0, percentile(&half, 0.5), percentile(&half, 0.99));
+        println!("  load generator + HTTP alone       {null_rate:>10.0} /s  (a fixed answer, same clients)");
         println!("  ratio relay / raw signing         {:>10.2}", rate / raw);
+        // The relay's own time per request: what it adds to the generator's and HTTP's.
+        let own = 1.0 / rate - 1.0 / null_rate;
+        println!("  ratio relay's own rate / raw      {:>10.2}  (1 / (1/relay - 1/null) over raw)", 1.0 / own / raw);
     });
 }

@@ -122,7 +122,7 @@ impl Store {
 
     /// The registered (app, account) pairs of `chain_id`.
     pub fn alert_accounts(&self, chain_id: u64) -> Result<Vec<(String, Address)>, StoreError> {
-        self.with(|tx| {
+        self.read(|tx| {
             let mut stmt =
                 tx.prepare("SELECT app, account FROM alert_accounts WHERE chain_id = ?1")?;
             let rows = stmt.query_map([chain_id as i64], |r| {
@@ -142,7 +142,7 @@ impl Store {
 
     /// The last block of `chain_id` read for alerts.
     pub fn alert_cursor(&self, chain_id: u64) -> Result<Option<u64>, StoreError> {
-        self.with(|tx| {
+        self.read(|tx| {
             Ok(tx
                 .query_row(
                     "SELECT last_block FROM alert_state WHERE chain_id = ?1",
@@ -199,7 +199,7 @@ impl Store {
 
     /// Undelivered events whose next attempt is due at `now`, oldest first.
     pub fn due_alerts(&self, now: u64, limit: usize) -> Result<Vec<Due>, StoreError> {
-        self.with(|tx| {
+        self.read(|tx| {
             let mut stmt = tx.prepare(
                 "SELECT e.id, e.app, e.body, o.attempts FROM alert_outbox o
                  JOIN alert_events e ON e.id = o.event_id
@@ -249,7 +249,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Value>, StoreError> {
         let wanted: BTreeSet<String> = accounts.iter().map(ToString::to_string).collect();
-        self.with(|tx| {
+        self.read(|tx| {
             let mut stmt = tx.prepare(
                 "SELECT id, account, body FROM alert_events WHERE app = ?1 AND id > ?2
                  ORDER BY id LIMIT ?3",

@@ -11,6 +11,8 @@ use alloy_primitives::B256;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+mod writer;
+
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -23,6 +25,15 @@ pub enum StoreError {
     /// The database lock was poisoned by a panic.
     #[error("the database lock is poisoned")]
     Poisoned,
+    /// The writer thread could not be started.
+    #[error("cannot start the database writer: {0}")]
+    Thread(String),
+    /// The writer thread is gone (the relay is stopping).
+    #[error("the database writer has stopped")]
+    WriterStopped,
+    /// A group of reservations could not be committed (none of them is reserved).
+    #[error("the reservations were not committed: {0}")]
+    NotCommitted(String),
     /// The database was written by a newer relay.
     #[error("the database has schema version {found}; this relay knows up to {SCHEMA_VERSION}")]
     TooNew {
@@ -178,6 +189,7 @@ impl Reputation {
 #[derive(Debug)]
 pub struct Store {
     conn: Mutex<Connection>,
+    writer: writer::Writer,
 }
 
 /// Each migration brings the schema from version `index` to `index + 1` (`PRAGMA user_version`).
@@ -280,6 +292,10 @@ const MIGRATIONS: &[&str] = &[
         last_error TEXT
     );
     CREATE INDEX alert_outbox_due ON alert_outbox (delivered_at, next_at);",
+    // 4: indexes for the lookups on every request and every settled event, which scanned all
+    // of a chain's open (or all of its) sponsorships and slowed down as they grew.
+    "CREATE INDEX sponsorships_sender_open ON sponsorships (chain_id, sender, status, nonce);
+    CREATE INDEX sponsorships_by_hash ON sponsorships (chain_id, user_op_hash);",
 ];
 
 /// The schema version this build writes.
@@ -316,7 +332,7 @@ fn wei(text: &str) -> Result<u128, StoreError> {
 }
 
 fn usage(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     app: &str,
     chain_id: u64,
     scope: &str,
@@ -338,7 +354,7 @@ fn usage(
 
 /// Adds `ops` and `spend` (may be negative) to a usage counter.
 fn adjust(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     app: &str,
     chain_id: u64,
     scope: &str,
@@ -357,20 +373,41 @@ fn adjust(
     Ok(())
 }
 
+/// A connection to the database at `path`, set up as every connection of the store is.
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    // WAL + NORMAL: durable across process crashes (the failure the relay must survive);
+    // a power loss may drop the last transactions, which the log scan then replays.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // The writer's checkpoint thread copies the WAL back, never a request's commit.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
 impl Store {
     /// Opens (or creates) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path)?;
-        // WAL + NORMAL: durable across process crashes (the failure the relay must survive);
-        // a power loss may drop the last transactions, which the log scan then replays.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mut conn = conn;
+        let mut conn = connect(path)?;
         migrate(&mut conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
+            writer: writer::Writer::start(path)?,
         })
+    }
+
+    /// Runs the reads of `f` in one deferred transaction: a consistent snapshot that never
+    /// takes (or waits for) the write lock.
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let out = f(&tx)?;
+        tx.finish()?;
+        Ok(out)
     }
 
     /// Runs `f` in one immediate transaction.
@@ -393,7 +430,7 @@ impl Store {
         sender: Option<&str>,
         window: u64,
     ) -> Result<(u64, u128), StoreError> {
-        self.with(|tx| usage(tx, app, chain_id, sender.unwrap_or(GLOBAL_SCOPE), window))
+        self.read(|tx| usage(tx, app, chain_id, sender.unwrap_or(GLOBAL_SCOPE), window))
     }
 
     /// Checks `limits` for one more operation of `cost` wei without reserving anything.
@@ -402,7 +439,7 @@ impl Store {
         reservation: &Reservation,
         limits: &Limits,
     ) -> Result<Option<LimitReached>, StoreError> {
-        self.with(|tx| check(tx, reservation, limits))
+        self.read(|tx| check(tx, reservation, limits))
     }
 
     /// Atomically checks the limits and reserves the sponsorship; returns its id. An unused
@@ -413,56 +450,18 @@ impl Store {
         reservation: &Reservation,
         limits: &Limits,
     ) -> Result<Result<i64, LimitReached>, StoreError> {
-        self.with(|tx| {
-            let mut r = reservation.clone();
-            let replaced: Vec<(i64, String, String, i64, String)> = {
-                let mut stmt = tx.prepare_cached(
-                    "SELECT id, app, sender, window_start, max_cost FROM sponsorships
-                     WHERE chain_id = ?1 AND sender = ?2 AND nonce = ?3 AND status = 'reserved'",
-                )?;
-                stmt.query_map(params![r.chain_id as i64, r.sender, r.nonce], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
-                })?
-                .collect::<Result<_, _>>()?
-            };
-            for (id, app, sender, window, max_cost) in &replaced {
-                let max_cost = wei(max_cost)?;
-                r.max_cost = r.max_cost.max(max_cost);
-                release(tx, *id, app, r.chain_id, sender, *window as u64, max_cost)?;
-            }
-            if let Some(reached) = check(tx, &r, limits)? {
-                return Ok(Err(reached));
-            }
-            let r = &r;
-            for scope in [r.sender.as_str(), GLOBAL_SCOPE] {
-                adjust(
-                    tx,
-                    &r.app,
-                    r.chain_id,
-                    scope,
-                    r.window_start,
-                    1,
-                    r.max_cost as i128,
-                )?;
-            }
-            tx.prepare_cached(
-                "INSERT INTO sponsorships (app, chain_id, sender, nonce, window_start, max_cost, valid_until, status, created_at, client)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'reserved', ?8, ?9)",
-            )?
-            .execute(params![
-                    r.app,
-                    r.chain_id as i64,
-                    r.sender,
-                    r.nonce,
-                    r.window_start as i64,
-                    r.max_cost.to_string(),
-                    r.valid_until as i64,
-                    now() as i64,
-                    r.client
-                ],
-            )?;
-            Ok(Ok(tx.last_insert_rowid()))
-        })
+        self.with(|tx| reserve_in(tx, reservation, limits))
+    }
+
+    /// [`Self::reserve`] through the writer thread: committed together with the reservations
+    /// that arrived meanwhile (each in its own savepoint, so one failing leaves the others), and
+    /// answered only once committed. Never blocks an async worker.
+    pub async fn reserve_grouped(
+        &self,
+        reservation: Reservation,
+        limits: Limits,
+    ) -> Result<Result<i64, LimitReached>, StoreError> {
+        self.writer.reserve(reservation, limits).await
     }
 
     /// Records the UserOperationEvents of blocks up to `last_block` (whose hash is
@@ -502,7 +501,7 @@ impl Store {
 
     /// Block numbers and hashes the watcher read up to, newest first.
     pub fn recent_blocks(&self, chain_id: u64) -> Result<Vec<(u64, B256)>, StoreError> {
-        self.with(|tx| {
+        self.read(|tx| {
             let mut stmt = tx.prepare(
                 "SELECT number, hash FROM blocks WHERE chain_id = ?1 ORDER BY number DESC",
             )?;
@@ -589,7 +588,7 @@ impl Store {
 
     /// The last block whose logs were processed for `chain_id`.
     pub fn last_block(&self, chain_id: u64) -> Result<Option<u64>, StoreError> {
-        self.with(|tx| {
+        self.read(|tx| {
             Ok(tx
                 .query_row(
                     "SELECT last_block FROM chain_state WHERE chain_id = ?1",
@@ -631,7 +630,7 @@ impl Store {
 
     /// Totals for `chain_id`.
     pub fn totals(&self, chain_id: u64) -> Result<Totals, StoreError> {
-        self.with(|tx| {
+        self.read(|tx| {
             let mut totals = Totals::default();
             let mut stmt = tx.prepare(
                 "SELECT status, max_cost, actual_cost FROM sponsorships WHERE chain_id = ?1",
@@ -689,7 +688,7 @@ impl Store {
 
     /// A relayed UserOperation by hash.
     pub fn relayed(&self, hash: &str) -> Result<Option<RelayedOp>, StoreError> {
-        self.with(|tx| {
+        self.read(|tx| {
             tx.query_row(
                 "SELECT hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt, sender, nonce, status FROM user_ops WHERE hash = ?1",
                 params![hash],
@@ -709,7 +708,7 @@ impl Store {
         sender: &str,
         nonce: &str,
     ) -> Result<Option<RelayedOp>, StoreError> {
-        self.with(|tx| {
+        self.read(|tx| {
             tx.query_row(
                 "SELECT hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt, sender, nonce, status
                  FROM user_ops WHERE chain_id = ?1 AND sender = ?2 AND nonce = ?3 AND status = 'pending'",
@@ -725,7 +724,7 @@ impl Store {
 
     /// What the relay saw of `entity` on `chain_id` today.
     pub fn reputation(&self, chain_id: u64, entity: &str) -> Result<Reputation, StoreError> {
-        self.with(|tx| {
+        self.read(|tx| {
             let row: Option<(i64, i64, i64, i64)> = tx
                 .query_row(
                     "SELECT seen, included, failed, day FROM reputation WHERE chain_id = ?1 AND entity = ?2",
@@ -769,7 +768,7 @@ impl Store {
 
     /// Relayed operations of `chain_id` still without receipt.
     pub fn pending_relayed(&self, chain_id: u64) -> Result<Vec<RelayedOp>, StoreError> {
-        self.with(|tx| {
+        self.read(|tx| {
             let mut stmt = tx.prepare(
                 "SELECT hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt, sender, nonce, status
                  FROM user_ops WHERE chain_id = ?1 AND status = 'pending' ORDER BY tx_nonce",
@@ -808,8 +807,77 @@ fn row_to_relayed(r: &rusqlite::Row<'_>) -> rusqlite::Result<RelayedRow> {
     Ok(op)
 }
 
+/// Checks the limits and reserves in `tx` (see [`Store::reserve`]).
+fn reserve_in(
+    tx: &Connection,
+    reservation: &Reservation,
+    limits: &Limits,
+) -> Result<Result<i64, LimitReached>, StoreError> {
+    let mut r = reservation.clone();
+    let replaced: Vec<(i64, String, String, i64, String)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, app, sender, window_start, max_cost FROM sponsorships
+             WHERE chain_id = ?1 AND sender = ?2 AND nonce = ?3 AND status = 'reserved'",
+        )?;
+        stmt.query_map(params![r.chain_id as i64, r.sender, r.nonce], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?
+    };
+    for (id, app, sender, window, max_cost) in &replaced {
+        let max_cost = wei(max_cost)?;
+        r.max_cost = r.max_cost.max(max_cost);
+        release(tx, *id, app, r.chain_id, sender, *window as u64, max_cost)?;
+    }
+    if let Some(reached) = check(tx, &r, limits)? {
+        return Ok(Err(reached));
+    }
+    let r = &r;
+    for scope in [r.sender.as_str(), GLOBAL_SCOPE] {
+        adjust(
+            tx,
+            &r.app,
+            r.chain_id,
+            scope,
+            r.window_start,
+            1,
+            r.max_cost as i128,
+        )?;
+    }
+    tx.prepare_cached(
+        "INSERT INTO sponsorships (app, chain_id, sender, nonce, window_start, max_cost, valid_until, status, created_at, client)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'reserved', ?8, ?9)",
+    )?
+    .execute(params![
+            r.app,
+            r.chain_id as i64,
+            r.sender,
+            r.nonce,
+            r.window_start as i64,
+            r.max_cost.to_string(),
+            r.valid_until as i64,
+            now() as i64,
+            r.client
+        ],
+    )?;
+    Ok(Ok(tx.last_insert_rowid()))
+}
+
+/// The sender's other open sponsorships (on every request).
+const OPEN_FOR_SENDER: &str = "SELECT COUNT(*) FROM sponsorships WHERE chain_id = ?1
+    AND status = 'reserved' AND sender = ?2 AND nonce != ?3";
+/// The sponsorship an operation's hash already settled (on every settled event).
+const SETTLED_BY_HASH: &str =
+    "SELECT id FROM sponsorships WHERE chain_id = ?1 AND user_op_hash = ?2";
+
 fn check(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     r: &Reservation,
     limits: &Limits,
 ) -> Result<Option<LimitReached>, StoreError> {
@@ -817,10 +885,7 @@ fn check(
     let (total_ops, total_spend) = usage(tx, &r.app, r.chain_id, GLOBAL_SCOPE, r.window_start)?;
     // A reservation for the same sender and nonce would be replaced, so it does not count.
     let open_sender: i64 = tx
-        .prepare_cached(
-            "SELECT COUNT(*) FROM sponsorships WHERE chain_id = ?1 AND status = 'reserved'
-             AND sender = ?2 AND nonce != ?3",
-        )?
+        .prepare_cached(OPEN_FOR_SENDER)?
         .query_row(params![r.chain_id as i64, r.sender, r.nonce], |row| {
             row.get(0)
         })?;
@@ -868,7 +933,7 @@ fn check(
 }
 
 fn release(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     id: i64,
     app: &str,
     chain_id: u64,
@@ -928,11 +993,9 @@ fn settle_one(
         event.hash.as_str(),
     );
     let already: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM sponsorships WHERE chain_id = ?1 AND user_op_hash = ?2",
-            params![chain_id as i64, hash],
-            |r| r.get(0),
-        )
+        .query_row(SETTLED_BY_HASH, params![chain_id as i64, hash], |r| {
+            r.get(0)
+        })
         .optional()?;
     if already.is_some() {
         return Ok(false); // the same log read twice
@@ -1117,6 +1180,99 @@ mod tests {
             store.usage("app", 1, None, 0).unwrap(),
             (granted as u64, granted as u128 * 97)
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn grouped_reservations_hold_the_budget_exactly_and_are_committed_when_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let store = std::sync::Arc::new(Store::open(&path).unwrap());
+        let limits = Limits {
+            ops_per_sender: 3,
+            ops_total: 17,
+            spend_per_sender: u128::MAX,
+            spend_total: u128::MAX,
+            open_per_sender: 1000,
+            open_per_client: 1000,
+        };
+        // 200 at once against a budget of 17: they land in groups, each sees the ones before it.
+        let tasks: Vec<_> = (0..200)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let r = reservation(&format!("s{}", i % 40), &(i / 40).to_string(), 10);
+                    store.reserve_grouped(r, limits).await.unwrap()
+                })
+            })
+            .collect();
+        let mut granted = Vec::new();
+        let mut refused = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(id) => granted.push(id),
+                Err(LimitReached::TotalOps { limit: 17 }) => refused += 1,
+                Err(other) => panic!("unexpected refusal {other:?}"),
+            }
+        }
+        assert_eq!((granted.len(), refused), (17, 183));
+        // Answered means committed: a separate connection sees every granted reservation.
+        let other = Connection::open(&path).unwrap();
+        let stored: i64 = other
+            .query_row(
+                "SELECT COUNT(*) FROM sponsorships WHERE status = 'reserved'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(stored, 17);
+        assert_eq!(store.usage("app", 1, None, 0).unwrap(), (17, 170));
+        // The per-sender limit holds inside one group too.
+        let one_sender: Vec<_> = (0..5)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .reserve_grouped(
+                            reservation("solo", &n.to_string(), 1),
+                            Limits {
+                                ops_total: 100,
+                                ..limits
+                            },
+                        )
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut solo = 0;
+        for task in one_sender {
+            solo += usize::from(task.await.unwrap().is_ok());
+        }
+        assert_eq!(solo, 3);
+    }
+
+    #[test]
+    fn the_lookups_on_every_request_and_event_use_their_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let conn = store.conn.lock().unwrap();
+        for (sql, index) in [
+            (OPEN_FOR_SENDER, "sponsorships_sender_open"),
+            (SETTLED_BY_HASH, "sponsorships_by_hash"),
+        ] {
+            let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let nulls = vec![rusqlite::types::Null; explain.parameter_count()];
+            let plan: Vec<String> = explain
+                .query_map(rusqlite::params_from_iter(nulls), |r| r.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(
+                plan.iter().any(|step| step.contains(index))
+                    && !plan.iter().any(|step| step.starts_with("SCAN")),
+                "{sql} runs as {plan:?}"
+            );
+        }
     }
 
     #[test]
