@@ -223,6 +223,26 @@ pub struct Policy {
     /// or by another paymaster), after full simulation and the ERC-7562 validation checks.
     #[serde(default)]
     pub bundle_unsponsored: bool,
+    /// The operator's service asked, signed, before each sponsorship (fail closed).
+    #[serde(default)]
+    pub approval: Option<ApprovalConfig>,
+}
+
+/// A policy's approval webhook (see `approval.rs` for the request and answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalConfig {
+    /// Where the question is posted (https:// in production).
+    pub url: String,
+    /// The shared secret the question is signed with.
+    pub secret: KeySource,
+    /// How long to wait for the answer before declining, in milliseconds.
+    #[serde(default = "default_approval_timeout")]
+    pub timeout_ms: u64,
+}
+
+fn default_approval_timeout() -> u64 {
+    2_000
 }
 
 fn default_window() -> u64 {
@@ -282,6 +302,7 @@ impl Policy {
             validity_seconds: default_validity(),
             max_open_per_sender: default_open_per_sender(),
             bundle_unsponsored: false,
+            approval: None,
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod approval;
 pub mod chain;
 pub mod config;
 pub mod deploy;

@@ -29,6 +29,9 @@ pub enum StartError {
         /// Why.
         message: String,
     },
+    /// The HTTP client for the approval webhooks could not be built.
+    #[error("cannot set up the HTTP client: {0}")]
+    Http(String),
     /// The listener could not bind.
     #[error("cannot listen on {address}: {message}")]
     Listen {
@@ -56,6 +59,10 @@ pub struct Relay {
     pub metrics: Arc<Metrics>,
     /// The apps' alert webhooks, by app name.
     pub webhooks: BTreeMap<String, crate::alerts::Webhook>,
+    /// The policies' approval webhooks, by app name and chain.
+    pub approvals: BTreeMap<(String, u64), crate::approval::ApprovalHook>,
+    /// The client the approval webhooks are asked with (connections kept open).
+    pub(crate) http: reqwest::Client,
 }
 
 impl Relay {
@@ -94,6 +101,25 @@ impl Relay {
                 );
             }
         }
+        let mut approvals = BTreeMap::new();
+        for app in &config.apps {
+            for policy in &app.policies {
+                if let Some(hook) = &policy.approval {
+                    approvals.insert(
+                        (app.name.clone(), policy.chain_id),
+                        crate::approval::ApprovalHook {
+                            url: hook.url.clone(),
+                            secret: crate::keys::load_secret(&hook.secret)?,
+                            timeout: std::time::Duration::from_millis(hook.timeout_ms),
+                        },
+                    );
+                }
+            }
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("harbor-paymaster/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| StartError::Http(e.to_string()))?;
         tracing::info!(signer = %signer.address(), relayer = %relayer.address(), chains = ?chains.keys().collect::<Vec<_>>(), "relay configured");
         Ok(Relay {
             config,
@@ -103,6 +129,8 @@ impl Relay {
             chains,
             metrics: Arc::new(Metrics::default()),
             webhooks,
+            approvals,
+            http,
         })
     }
 

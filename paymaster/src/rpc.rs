@@ -287,7 +287,7 @@ impl Relay {
         stub: bool,
     ) -> Result<Value, RpcFailure> {
         let app = caller.app;
-        let (mut op, _) = self.user_operation(chain, params)?;
+        let (mut op, entry_point) = self.user_operation(chain, params)?;
         let requested: String = param(params, 2, "chainId")?;
         let requested =
             u64::from_str_radix(requested.trim_start_matches("0x"), 16).map_err(|_| {
@@ -342,10 +342,13 @@ impl Relay {
         };
         let limits = limits(policy, self.config.max_open_per_client);
         if stub {
-            if let Some(reached) = self
-                .store
-                .check(&reservation, &limits)
-                .map_err(|e| RpcFailure::internal(e.to_string()))?
+            let store = std::sync::Arc::clone(&self.store);
+            let checked = reservation.clone();
+            if let Some(reached) =
+                tokio::task::spawn_blocking(move || store.check(&checked, &limits))
+                    .await
+                    .map_err(|e| RpcFailure::internal(e.to_string()))?
+                    .map_err(|e| RpcFailure::internal(e.to_string()))?
             {
                 return Err(reject(limit_violation(reached, policy)));
             }
@@ -369,9 +372,40 @@ impl Relay {
         }
         let estimate = chain.gas_estimate(&op).await?;
         pricing::check_gas_limits(&op, &estimate).map_err(&reject)?;
+        if let Some(hook) = self.approvals.get(&(app.name.clone(), chain.chain_id())) {
+            let question = crate::approval::Question {
+                app: &app.name,
+                chain_id: chain.chain_id(),
+                entry_point,
+                user_operation: &params[0],
+                max_cost_wei: reservation.max_cost,
+                valid_until,
+            };
+            let verdict = hook.ask(&self.http, &question).await;
+            let answer = if verdict == crate::approval::Verdict::Sponsor {
+                "yes"
+            } else {
+                "no"
+            };
+            self.metrics.inc(
+                "harbor_paymaster_approvals_total",
+                &[
+                    ("app", &app.name),
+                    ("chain", &chain_label),
+                    ("answer", answer),
+                ],
+            );
+            if let crate::approval::Verdict::Decline(message) = verdict {
+                return Err(reject(Violation {
+                    rule: "approval_webhook",
+                    message,
+                }));
+            }
+        }
         if let Err(reached) = self
             .store
-            .reserve(&reservation, &limits)
+            .reserve_grouped(reservation.clone(), limits)
+            .await
             .map_err(|e| RpcFailure::internal(e.to_string()))?
         {
             return Err(reject(limit_violation(reached, policy)));
