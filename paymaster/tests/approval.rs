@@ -72,18 +72,9 @@ async fn operator(
 }
 
 fn declined(error: RpcError) -> String {
-    match error {
-        RpcError::Server {
-            code,
-            data,
-            message,
-        } => {
-            assert_eq!(code, harbor_core::codes::POLICY_REJECTED, "{message}");
-            assert_eq!(data.unwrap()["rule"], "approval_webhook");
-            message
-        }
-        other => panic!("expected a policy rejection, got {other:?}"),
-    }
+    let (rule, message) = policy_refusal(error);
+    assert_eq!(rule, "approval_webhook");
+    message
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -34,17 +34,7 @@ async fn op(devnet: &Devnet, owner: u8, key: u64, to: Address, data: Bytes) -> U
 }
 
 fn rule_of(error: RpcError) -> String {
-    match error {
-        RpcError::Server {
-            code,
-            data,
-            message,
-        } => {
-            assert_eq!(code, harbor_core::codes::POLICY_REJECTED, "{message}");
-            data.unwrap()["rule"].as_str().unwrap().to_owned()
-        }
-        other => panic!("expected a policy rejection, got {other:?}"),
-    }
+    policy_refusal(error).0
 }
 
 async fn sign(pm: &PaymasterClient, op: &UserOperation, chain: u64) -> Result<(), RpcError> {

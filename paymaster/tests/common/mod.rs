@@ -297,3 +297,19 @@ pub async fn wait_healthy(base: &str) {
     }
     panic!("relay did not start");
 }
+
+/// The rule and message of a policy refusal (`-32002`); any other error fails the test.
+pub fn policy_refusal(error: harbor_core::rpc::RpcError) -> (String, String) {
+    match error {
+        harbor_core::rpc::RpcError::Server {
+            code,
+            data,
+            message,
+        } => {
+            assert_eq!(code, harbor_core::codes::POLICY_REJECTED, "{message}");
+            let rule = data.unwrap()["rule"].as_str().unwrap().to_owned();
+            (rule, message)
+        }
+        other => panic!("expected a policy rejection, got {other:?}"),
+    }
+}
