@@ -99,6 +99,117 @@ fn with_id(id: i64, body: &str) -> String {
     value.to_string()
 }
 
+/// Records an event for the operator's webhook once per `key` (another with the same key is
+/// ignored) and queues its delivery.
+fn operator_event(
+    tx: &rusqlite::Connection,
+    app: &str,
+    chain_id: u64,
+    account: &str,
+    key: &str,
+    body: &Value,
+) -> Result<(), StoreError> {
+    let inserted = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO alert_events
+               (app, chain_id, account, tx_hash, log_index, body, created_at, operator)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, 1)",
+        )?
+        .execute(params![
+            app,
+            chain_id as i64,
+            account,
+            key,
+            body.to_string(),
+            unix_now() as i64
+        ])?;
+    if inserted == 1 {
+        tx.prepare_cached("INSERT INTO alert_outbox (event_id, next_at) VALUES (?1, ?2)")?
+            .execute(params![tx.last_insert_rowid(), unix_now() as i64])?;
+    }
+    Ok(())
+}
+
+/// The events of a reservation just made: `sponsorship.sponsored`, and `budget.threshold` once
+/// per window when the app's operations or spend reach 80 % of its limit on the chain.
+pub(crate) fn sponsorship_events(
+    tx: &rusqlite::Connection,
+    r: &crate::store::Reservation,
+    id: i64,
+    limits: &crate::store::Limits,
+) -> Result<(), StoreError> {
+    operator_event(
+        tx,
+        &r.app,
+        r.chain_id,
+        &r.sender,
+        &format!("sponsored:{id}"),
+        &json!({
+            "type": "sponsorship.sponsored", "app": r.app, "chainId": r.chain_id,
+            "account": r.sender, "nonce": r.nonce, "maxCostWei": r.max_cost.to_string(),
+            "validUntil": r.valid_until,
+        }),
+    )?;
+    let (ops, spend) = tx
+        .prepare_cached(
+            "SELECT ops, spend FROM usage WHERE app = ?1 AND chain_id = ?2 AND scope = ?3 AND window_start = ?4",
+        )?
+        .query_row(params![r.app, r.chain_id as i64, crate::store::GLOBAL_SCOPE, r.window_start as i64], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })
+        .optional()?
+        .unwrap_or((0, "0".into()));
+    let spend: u128 = spend.parse().unwrap_or_default();
+    let reached = |used: u128, limit: u128| used.saturating_mul(5) >= limit.saturating_mul(4);
+    for (what, used, limit) in [
+        ("ops", ops.max(0) as u128, u128::from(limits.ops_total)),
+        ("spend", spend, limits.spend_total),
+    ] {
+        if reached(used, limit) {
+            operator_event(
+                tx,
+                &r.app,
+                r.chain_id,
+                "",
+                &format!("budget:{}:{what}:80", r.window_start),
+                &json!({
+                    "type": "budget.threshold", "app": r.app, "chainId": r.chain_id,
+                    "limit": what, "percent": 80, "used": used.to_string(),
+                    "max": limit.to_string(), "windowStart": r.window_start,
+                }),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The event of a sponsored operation found on chain: `sponsorship.included` or
+/// `sponsorship.failed` (its calls reverted; the gas was still paid).
+pub(crate) fn settled_event(
+    tx: &rusqlite::Connection,
+    app: &str,
+    chain_id: u64,
+    event: &crate::store::SettledEvent,
+) -> Result<(), StoreError> {
+    let kind = if event.success {
+        "sponsorship.included"
+    } else {
+        "sponsorship.failed"
+    };
+    operator_event(
+        tx,
+        app,
+        chain_id,
+        &event.sender,
+        &format!("settled:{}", event.hash),
+        &json!({
+            "type": kind, "app": app, "chainId": chain_id, "account": event.sender,
+            "nonce": event.nonce, "userOpHash": event.hash,
+            "actualCostWei": event.actual_cost.to_string(), "block": event.block,
+        }),
+    )
+}
+
 impl Store {
     /// Registers `accounts` of `app` on `chain_id` for alerts; returns how many were new.
     pub fn register_alerts(
@@ -252,7 +363,7 @@ impl Store {
         self.read(|tx| {
             let mut stmt = tx.prepare(
                 "SELECT id, account, body FROM alert_events WHERE app = ?1 AND id > ?2
-                 ORDER BY id LIMIT ?3",
+                 AND operator = 0 ORDER BY id LIMIT ?3",
             )?;
             let rows = stmt.query_map(params![app, after, limit as i64], |r| {
                 Ok((

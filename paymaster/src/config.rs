@@ -331,6 +331,9 @@ pub struct WebhookConfig {
     pub url: String,
     /// The shared secret the signature is made with.
     pub secret: KeySource,
+    /// Also post the app's sponsorship events: sponsored, included, failed, budget threshold.
+    #[serde(default)]
+    pub sponsorship_events: bool,
 }
 
 /// The whole configuration.

@@ -120,6 +120,14 @@ impl Relay {
             .user_agent(concat!("harbor-paymaster/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| StartError::Http(e.to_string()))?;
+        store.notify_apps(
+            config
+                .apps
+                .iter()
+                .filter(|app| app.webhook.as_ref().is_some_and(|w| w.sponsorship_events))
+                .map(|app| app.name.clone())
+                .collect(),
+        );
         tracing::info!(signer = %signer.address(), relayer = %relayer.address(), chains = ?chains.keys().collect::<Vec<_>>(), "relay configured");
         Ok(Relay {
             config,

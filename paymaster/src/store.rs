@@ -190,6 +190,18 @@ impl Reputation {
 pub struct Store {
     conn: Mutex<Connection>,
     writer: writer::Writer,
+    /// Apps told of their sponsorships' events through their webhook.
+    notified: Notified,
+}
+
+/// The apps whose sponsorship events are recorded for their webhook (shared with the writer).
+pub(crate) type Notified = std::sync::Arc<std::sync::RwLock<std::collections::BTreeSet<String>>>;
+
+fn is_notified(notified: &Notified, app: &str) -> bool {
+    notified
+        .read()
+        .map(|apps| apps.contains(app))
+        .unwrap_or(false)
 }
 
 /// Each migration brings the schema from version `index` to `index + 1` (`PRAGMA user_version`).
@@ -296,6 +308,9 @@ const MIGRATIONS: &[&str] = &[
     // of a chain's open (or all of its) sponsorships and slowed down as they grew.
     "CREATE INDEX sponsorships_sender_open ON sponsorships (chain_id, sender, status, nonce);
     CREATE INDEX sponsorships_by_hash ON sponsorships (chain_id, user_op_hash);",
+    // 5: events for the operator (sponsored, included, failed, budget threshold) share the
+    // alerts' table and outbox, and are not served to wallets.
+    "ALTER TABLE alert_events ADD COLUMN operator INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The schema version this build writes.
@@ -317,7 +332,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     }
 }
 
-const GLOBAL_SCOPE: &str = "*";
+pub(crate) const GLOBAL_SCOPE: &str = "*";
 
 fn now() -> u64 {
     std::time::SystemTime::now()
@@ -391,10 +406,20 @@ impl Store {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let mut conn = connect(path)?;
         migrate(&mut conn)?;
+        let notified = Notified::default();
         Ok(Store {
             conn: Mutex::new(conn),
-            writer: writer::Writer::start(path)?,
+            writer: writer::Writer::start(path, notified.clone())?,
+            notified,
         })
+    }
+
+    /// Records the sponsorship events (sponsored, included, failed, budget threshold) of these
+    /// apps for their webhooks.
+    pub fn notify_apps(&self, apps: std::collections::BTreeSet<String>) {
+        if let Ok(mut notified) = self.notified.write() {
+            *notified = apps;
+        }
     }
 
     /// Runs the reads of `f` in one deferred transaction: a consistent snapshot that never
@@ -450,7 +475,8 @@ impl Store {
         reservation: &Reservation,
         limits: &Limits,
     ) -> Result<Result<i64, LimitReached>, StoreError> {
-        self.with(|tx| reserve_in(tx, reservation, limits))
+        let notify = is_notified(&self.notified, &reservation.app);
+        self.with(|tx| reserve_in(tx, reservation, limits, notify))
     }
 
     /// [`Self::reserve`] through the writer thread: committed together with the reservations
@@ -478,7 +504,7 @@ impl Store {
         self.with(|tx| {
             let mut settled = 0;
             for event in events {
-                if settle_one(tx, chain_id, event)? {
+                if settle_one(tx, chain_id, event, &self.notified)? {
                     settled += 1;
                 }
             }
@@ -812,6 +838,7 @@ fn reserve_in(
     tx: &Connection,
     reservation: &Reservation,
     limits: &Limits,
+    notify: bool,
 ) -> Result<Result<i64, LimitReached>, StoreError> {
     let mut r = reservation.clone();
     let replaced: Vec<(i64, String, String, i64, String)> = {
@@ -866,7 +893,11 @@ fn reserve_in(
             r.client
         ],
     )?;
-    Ok(Ok(tx.last_insert_rowid()))
+    let id = tx.last_insert_rowid();
+    if notify {
+        crate::alerts::sponsorship_events(tx, r, id, limits)?;
+    }
+    Ok(Ok(id))
 }
 
 /// The sender's other open sponsorships (on every request).
@@ -964,6 +995,8 @@ pub struct SettledEvent {
     pub hash: String,
     /// The block it is in.
     pub block: u64,
+    /// Whether the operation's calls succeeded.
+    pub success: bool,
 }
 
 /// An operation's fate on chain, for reputation.
@@ -985,6 +1018,7 @@ fn settle_one(
     tx: &rusqlite::Transaction<'_>,
     chain_id: u64,
     event: &SettledEvent,
+    notified: &Notified,
 ) -> Result<bool, StoreError> {
     let (sender, nonce, actual, hash) = (
         event.sender.as_str(),
@@ -1040,6 +1074,9 @@ fn settle_one(
         "UPDATE sponsorships SET status = 'settled', actual_cost = ?2, user_op_hash = ?3, settled_block = ?4 WHERE id = ?1",
         params![id, actual.to_string(), hash, event.block as i64],
     )?;
+    if is_notified(notified, &app) {
+        crate::alerts::settled_event(tx, &app, chain_id, event)?;
+    }
     // Other signatures for the same nonce can never be used now.
     for (other, app, status, window, max_cost) in &rows {
         if *other != id && status == "reserved" {
@@ -1076,6 +1113,7 @@ mod tests {
 
     fn event(sender: &str, nonce: &str, cost: u128, hash: &str, block: u64) -> SettledEvent {
         SettledEvent {
+            success: true,
             sender: sender.into(),
             nonce: nonce.into(),
             actual_cost: cost,

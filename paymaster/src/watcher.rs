@@ -125,6 +125,7 @@ impl ChainRuntime {
                     actual_cost: event.actualGasCost.saturating_to::<u128>(),
                     hash: event.userOpHash.to_string(),
                     block: log.block_number.map_or(end, |b| b.to::<u64>()),
+                    success: event.success,
                 });
             }
             let end_hash = self

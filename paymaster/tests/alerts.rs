@@ -2,7 +2,8 @@
 //! relay; a new device starts a recovery with two guardians; the relay's webhook delivery fails
 //! at first, the relay is killed (-9) and restarted, and the webhook gets the signed event exactly
 //! once; the owner cancels (sponsored) and that arrives too; wallets read both from the events
-//! endpoint. Prints the time from the block to the webhook.
+//! endpoint. Prints the time from the block to the webhook. The operator's sponsorship events
+//! (sponsored, included, budget threshold) go through the same signed outbox.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 mod common;
@@ -463,4 +464,128 @@ async fn a_wallet_registers_with_its_sponsor_and_reads_each_notice_once() {
         notices.iter().map(|n| n.kind).collect::<Vec<_>>(),
         [NoticeKind::Cancelled]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_hears_of_sponsorships_included_and_the_budget_threshold() {
+    use harbor_core::aa::{AccountCall, ENTRY_POINT_V07};
+    use harbor_core::rpc::PaymasterClient;
+    use harbor_paymaster::config::{KeySource, Policy, WebhookConfig};
+
+    let devnet = devnet(31337).await;
+    let (receiver, hook) = Receiver::start(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("webhook-secret");
+    std::fs::write(&secret, SECRET).unwrap();
+    let mut ops = app(
+        "ops",
+        "ops-key",
+        vec![Policy {
+            max_ops_total: 5,
+            ..Policy::defaults(31337)
+        }],
+    );
+    ops.webhook = Some(WebhookConfig {
+        url: hook,
+        secret: KeySource::File(secret),
+        sponsorship_events: true,
+    });
+    let harness = start_relay(&[&devnet], vec![ops]).await;
+    let url = format!("{}/rpc/31337/ops-key", harness.base);
+    let of_type = |r: &Receiver, kind: &str| -> Vec<Value> {
+        r.delivered()
+            .into_iter()
+            .filter(|(headers, body, _)| {
+                assert!(signed_by_relay(headers, body), "unsigned delivery {body}");
+                body["type"] == kind
+            })
+            .map(|(_, body, _)| body)
+            .collect()
+    };
+
+    // One sponsored send: sponsored, then included once the watcher reads its log.
+    let owner = LocalSigner::random().unwrap();
+    let account = HarborAccount::new(owner.address(), U256::ZERO);
+    let client = AccountClient::new(31337, &devnet.manifest().rpc_url, &url)
+        .unwrap()
+        .with_paymaster(&url)
+        .unwrap();
+    let call = AccountCall {
+        to: alloy_primitives::Address::repeat_byte(0xbe),
+        value: U256::ZERO,
+        data: alloy_primitives::Bytes::new(),
+    };
+    let options = SendOptions {
+        poll_interval: Duration::from_millis(100),
+        ..SendOptions::default()
+    };
+    let sent = client
+        .send_calls(
+            &account,
+            &owner,
+            std::slice::from_ref(&call),
+            &options,
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    receiver
+        .wait("sponsored and included", |r| {
+            !of_type(r, "sponsorship.sponsored").is_empty()
+                && !of_type(r, "sponsorship.included").is_empty()
+        })
+        .await;
+    let included = of_type(&receiver, "sponsorship.included").remove(0);
+    assert_eq!(included["app"], "ops");
+    assert_eq!(included["userOpHash"], sent.user_op_hash.to_string());
+    assert_eq!(included["actualCostWei"], sent.actual_gas_cost.to_string());
+    let sponsored = of_type(&receiver, "sponsorship.sponsored");
+    assert_eq!(
+        sponsored[0]["account"]
+            .as_str()
+            .unwrap()
+            .parse::<alloy_primitives::Address>()
+            .unwrap(),
+        account.address()
+    );
+
+    // Four operations of the five reach 80 %: told once, not again at the fifth.
+    let pm = PaymasterClient::new(&url).unwrap();
+    for owner in 1..=4u8 {
+        let op = harbor_op(&devnet, owner, 0, std::slice::from_ref(&call)).await;
+        pm.data(&op, ENTRY_POINT_V07, 31337, &Value::Null)
+            .await
+            .unwrap();
+    }
+    receiver
+        .wait("the budget threshold", |r| {
+            !of_type(r, "budget.threshold").is_empty()
+        })
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let threshold = of_type(&receiver, "budget.threshold");
+    assert_eq!(threshold.len(), 1, "{threshold:?}");
+    assert_eq!(
+        (
+            threshold[0]["limit"].as_str(),
+            threshold[0]["percent"].as_u64()
+        ),
+        (Some("ops"), Some(80))
+    );
+    assert_eq!(threshold[0]["max"], "5");
+    assert_eq!(of_type(&receiver, "sponsorship.sponsored").len(), 5);
+
+    // Wallets reading alerts do not see the operator's events.
+    let seen: Value = reqwest::get(format!(
+        "{}/alerts/ops-key/events?after=0&wait=0&accounts={}",
+        harness.base,
+        account.address()
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .map(|text| serde_json::from_str(&text).unwrap())
+    .unwrap();
+    assert_eq!(seen["events"], json!([]), "{seen}");
 }

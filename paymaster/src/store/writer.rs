@@ -12,7 +12,7 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{LimitReached, Limits, Reservation, StoreError};
+use super::{LimitReached, Limits, Notified, Reservation, StoreError};
 
 /// Reservations committed in one transaction at most.
 const GROUP: usize = 64;
@@ -46,14 +46,14 @@ impl std::fmt::Debug for Job {
 
 impl Writer {
     /// Starts the writer and the checkpointer on the database at `path`.
-    pub(super) fn start(path: &Path) -> Result<Writer, StoreError> {
+    pub(super) fn start(path: &Path, notified: Notified) -> Result<Writer, StoreError> {
         let writer = super::connect(path)?;
         let checkpointer = super::connect(path)?;
         let (queue, jobs) = mpsc::channel(QUEUE);
         let stop = Arc::new(AtomicBool::new(false));
         std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || write(writer, jobs))
+            .spawn(move || write(writer, jobs, &notified))
             .map_err(|e| StoreError::Thread(e.to_string()))?;
         let stopped = Arc::clone(&stop);
         std::thread::Builder::new()
@@ -84,7 +84,7 @@ impl Drop for Writer {
     }
 }
 
-fn write(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
+fn write(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, notified: &Notified) {
     while let Some(first) = jobs.blocking_recv() {
         let mut group = vec![first];
         while group.len() < GROUP {
@@ -93,7 +93,7 @@ fn write(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let answers = commit(&mut conn, &group);
+        let answers = commit(&mut conn, &group, notified);
         for (job, answer) in group.into_iter().zip(answers) {
             let _ = job.reply.send(answer);
         }
@@ -102,13 +102,14 @@ fn write(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
 
 /// Runs each job in a savepoint of one transaction and commits it; when the commit fails, every
 /// job gets the error (none of them is reserved).
-fn commit(conn: &mut Connection, group: &[Job]) -> Vec<Answer> {
+fn commit(conn: &mut Connection, group: &[Job], notified: &Notified) -> Vec<Answer> {
     let mut run = || -> Result<Vec<Answer>, StoreError> {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut answers = Vec::with_capacity(group.len());
         for job in group {
             let savepoint = tx.savepoint()?;
-            match super::reserve_in(&savepoint, &job.reservation, &job.limits) {
+            let notify = super::is_notified(notified, &job.reservation.app);
+            match super::reserve_in(&savepoint, &job.reservation, &job.limits, notify) {
                 Ok(answer) => {
                     savepoint.commit()?;
                     answers.push(Ok(answer));
