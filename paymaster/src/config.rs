@@ -382,6 +382,24 @@ pub struct Config {
     pub chains: Vec<ChainConfig>,
     /// Apps and their policies.
     pub apps: Vec<AppConfig>,
+    /// The admin API (its own listener and token); absent: no admin API.
+    #[serde(default)]
+    pub admin: Option<AdminConfig>,
+}
+
+/// Where the admin API listens and the token it requires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Its own address; keep it on loopback or a private network.
+    #[serde(default = "default_admin_listen")]
+    pub listen: SocketAddr,
+    /// The bearer token (at least 16 characters).
+    pub token: KeySource,
+}
+
+fn default_admin_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 4338))
 }
 
 fn default_listen() -> SocketAddr {
@@ -432,6 +450,7 @@ impl Config {
             relayer_key: KeySource::Env("HARBOR_RELAYER_KEY".into()),
             chains,
             apps,
+            admin: None,
         }
     }
 

@@ -7,6 +7,7 @@
 //! logs.
 
 pub mod accounts;
+pub mod admin;
 pub mod alerts;
 pub mod approval;
 pub mod chain;

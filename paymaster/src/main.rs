@@ -42,6 +42,43 @@ enum Command {
     /// implementation, factory and paymaster), top up the paymaster's deposit and stake, check
     /// every address, print the manifest (JSON). Safe to run again.
     Deploy(DeployArgs),
+    /// Ask the running relay's admin API (`[admin]` in the configuration); JSON on stdout.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// `harbor-paymaster admin …`.
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Spend per app, chain and day (settled, reserved, released).
+    Spend {
+        /// Only this app.
+        #[arg(long)]
+        app: Option<String>,
+        /// Only this chain.
+        #[arg(long)]
+        chain: Option<u64>,
+        /// Days back, today included.
+        #[arg(long, default_value_t = 7)]
+        days: u64,
+        /// One line per account too.
+        #[arg(long)]
+        by_sender: bool,
+    },
+    /// Sponsorships signed and not used yet, newest first.
+    Reservations {
+        /// Only this app.
+        #[arg(long)]
+        app: Option<String>,
+        /// Only this chain.
+        #[arg(long)]
+        chain: Option<u64>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// The apps and their policies (API keys as fingerprints).
+    Apps,
 }
 
 /// `harbor-paymaster deploy`.
@@ -101,6 +138,7 @@ fn main() -> ExitCode {
         Some(Command::Deploy(deploy_args)) => {
             runtime.block_on(run_deploy(&args.config, deploy_args))
         }
+        Some(Command::Admin(what)) => runtime.block_on(run_admin(&args.config, what)),
         Some(Command::Serve) | None => serve(&args.config, &runtime),
     }
 }
@@ -121,6 +159,53 @@ fn serve(config: &std::path::Path, runtime: &tokio::runtime::Runtime) -> ExitCod
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_admin(config: &std::path::Path, what: AdminCommand) -> ExitCode {
+    let config = match Config::load(config) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("harbor-paymaster admin: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut query: Vec<(&str, String)> = Vec::new();
+    let path = match what {
+        AdminCommand::Spend {
+            app,
+            chain,
+            days,
+            by_sender,
+        } => {
+            query.extend(app.map(|a| ("app", a)));
+            query.extend(chain.map(|c| ("chain", c.to_string())));
+            query.push(("days", days.to_string()));
+            if by_sender {
+                query.push(("by", "sender".into()));
+            }
+            "/admin/spend"
+        }
+        AdminCommand::Reservations { app, chain, limit } => {
+            query.extend(app.map(|a| ("app", a)));
+            query.extend(chain.map(|c| ("chain", c.to_string())));
+            query.push(("limit", limit.to_string()));
+            "/admin/reservations"
+        }
+        AdminCommand::Apps => "/admin/apps",
+    };
+    match harbor_paymaster::admin::ask(&config, path, &query).await {
+        Ok(answer) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&answer).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("harbor-paymaster admin: {error}");
             ExitCode::FAILURE
         }
     }

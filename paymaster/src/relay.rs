@@ -61,6 +61,8 @@ pub struct Relay {
     pub webhooks: BTreeMap<String, crate::alerts::Webhook>,
     /// The policies' approval webhooks, by app name and chain.
     pub approvals: BTreeMap<(String, u64), crate::approval::ApprovalHook>,
+    /// The admin API's bearer token, when the admin API is configured.
+    pub(crate) admin_token: Option<zeroize::Zeroizing<String>>,
     /// The client the approval webhooks are asked with (connections kept open).
     pub(crate) http: reqwest::Client,
 }
@@ -116,6 +118,10 @@ impl Relay {
                 }
             }
         }
+        let admin_token = match &config.admin {
+            Some(admin) => Some(crate::keys::load_secret(&admin.token)?),
+            None => None,
+        };
         let http = reqwest::Client::builder()
             .user_agent(concat!("harbor-paymaster/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -138,6 +144,7 @@ impl Relay {
             metrics: Arc::new(Metrics::default()),
             webhooks,
             approvals,
+            admin_token,
             http,
         })
     }
@@ -188,7 +195,8 @@ impl Relay {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Whether `a` equals `b`, in time that does not depend on where they differ.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

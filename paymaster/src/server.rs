@@ -71,6 +71,20 @@ pub async fn serve(relay: Arc<Relay>) -> Result<(), StartError> {
                 address: address.to_string(),
                 message: e.to_string(),
             })?;
+    if let Some(admin) = relay.config.admin.clone() {
+        let listener = tokio::net::TcpListener::bind(admin.listen)
+            .await
+            .map_err(|e| StartError::Listen {
+                address: admin.listen.to_string(),
+                message: e.to_string(),
+            })?;
+        let relay = relay.clone();
+        tokio::spawn(async move {
+            if let Err(error) = crate::admin::serve_on(listener, relay).await {
+                tracing::error!(%error, "the admin API stopped");
+            }
+        });
+    }
     serve_on(listener, relay).await
 }
 
