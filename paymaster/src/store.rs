@@ -750,22 +750,23 @@ impl Store {
 
     /// What the relay saw of `entity` on `chain_id` today.
     pub fn reputation(&self, chain_id: u64, entity: &str) -> Result<Reputation, StoreError> {
-        self.read(|tx| {
-            let row: Option<(i64, i64, i64, i64)> = tx
-                .query_row(
-                    "SELECT seen, included, failed, day FROM reputation WHERE chain_id = ?1 AND entity = ?2",
-                    params![chain_id as i64, entity],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
-            Ok(match row {
-                Some((seen, included, failed, day)) if day as u64 == today() => Reputation {
-                    seen: seen as u64,
-                    included: included as u64,
-                    failed: failed as u64,
-                },
-                _ => Reputation::default(),
+        // One statement, read on every request: no transaction around it, the statement cached.
+        let conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
+        let row: Option<(i64, i64, i64, i64)> = conn
+            .prepare_cached(
+                "SELECT seen, included, failed, day FROM reputation WHERE chain_id = ?1 AND entity = ?2",
+            )?
+            .query_row(params![chain_id as i64, entity], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
+            .optional()?;
+        Ok(match row {
+            Some((seen, included, failed, day)) if day as u64 == today() => Reputation {
+                seen: seen as u64,
+                included: included as u64,
+                failed: failed as u64,
+            },
+            _ => Reputation::default(),
         })
     }
 
