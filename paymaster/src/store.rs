@@ -1315,6 +1315,63 @@ mod tests {
     }
 
     #[test]
+    fn the_operator_is_told_of_each_sponsorship_included_or_failed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        // Another app's sponsorships are not reported.
+        store.notify_apps(["app".to_string()].into());
+        store
+            .reserve(&reservation("a", "0", 400), &LIMITS)
+            .unwrap()
+            .unwrap();
+        store
+            .reserve(&reservation("b", "0", 400), &LIMITS)
+            .unwrap()
+            .unwrap();
+        let quiet = Reservation {
+            app: "quiet".into(),
+            ..reservation("c", "0", 400)
+        };
+        store.reserve(&quiet, &LIMITS).unwrap().unwrap();
+        let mut failed = event("b", "0", 300, "0xbb", 2);
+        failed.success = false;
+        let events = [
+            event("a", "0", 300, "0xaa", 1),
+            failed.clone(),
+            event("c", "0", 300, "0xcc", 2),
+        ];
+        store.settle_range(1, &events, 2, B256::ZERO, 64).unwrap();
+        // The same logs read again add nothing.
+        store.settle_range(1, &events, 2, B256::ZERO, 64).unwrap();
+        let told: Vec<(String, String)> = store
+            .due_alerts(i64::MAX as u64, 100)
+            .unwrap()
+            .into_iter()
+            .map(|due| {
+                let body: serde_json::Value = serde_json::from_str(&due.body).unwrap();
+                (
+                    body["type"].as_str().unwrap().to_owned(),
+                    body["account"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            told,
+            pairs(&[
+                ("sponsorship.sponsored", "a"),
+                ("sponsorship.sponsored", "b"),
+                ("sponsorship.included", "a"),
+                ("sponsorship.failed", "b"),
+            ])
+        );
+    }
+
+    #[test]
     fn a_new_sponsorship_for_the_same_nonce_replaces_the_unused_one() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).unwrap();
