@@ -141,3 +141,42 @@ mod tests {
         assert!(text.contains("harbor_paymaster_deposit_wei{chain=\"1\"} 5"));
     }
 }
+
+#[cfg(test)]
+mod dashboard_tests {
+    /// Every series the Grafana dashboard plots is one the relay exports (a renamed metric
+    /// would leave an empty panel).
+    #[test]
+    fn the_dashboard_plots_only_metrics_the_relay_exports() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dashboard: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("grafana/harbor-paymaster.json")).unwrap(),
+        )
+        .unwrap();
+        let mut source = String::new();
+        for entry in std::fs::read_dir(dir.join("src")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                source.push_str(&std::fs::read_to_string(path).unwrap());
+            }
+        }
+        let mut plotted = 0;
+        for panel in dashboard["panels"].as_array().unwrap() {
+            for target in panel["targets"].as_array().unwrap() {
+                let expr = target["expr"].as_str().unwrap();
+                for (start, _) in expr.match_indices("harbor_paymaster_") {
+                    let name: String = expr[start..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect();
+                    assert!(
+                        source.contains(&format!("\"{name}\"")),
+                        "the dashboard plots {name}, which the relay does not export"
+                    );
+                    plotted += 1;
+                }
+            }
+        }
+        assert!(plotted >= 15, "{plotted} series");
+    }
+}
