@@ -380,11 +380,24 @@ fn adjust(
     let (old_ops, old_spend) = usage(tx, app, chain_id, scope, window)?;
     let new_ops = (old_ops as i64 + ops).max(0);
     let new_spend = (old_spend as i128 + spend).max(0) as u128;
+    put_usage(tx, app, chain_id, scope, window, new_ops, new_spend)
+}
+
+/// Sets a usage counter.
+fn put_usage(
+    tx: &Connection,
+    app: &str,
+    chain_id: u64,
+    scope: &str,
+    window: u64,
+    ops: i64,
+    spend: u128,
+) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO usage (app, chain_id, scope, window_start, ops, spend) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (app, chain_id, scope, window_start) DO UPDATE SET ops = ?5, spend = ?6",
     )?
-    .execute(params![app, chain_id as i64, scope, window as i64, new_ops, new_spend.to_string()])?;
+    .execute(params![app, chain_id as i64, scope, window as i64, ops, spend.to_string()])?;
     Ok(())
 }
 
@@ -863,19 +876,21 @@ fn reserve_in(
         r.max_cost = r.max_cost.max(max_cost);
         release(tx, *id, app, r.chain_id, sender, *window as u64, max_cost)?;
     }
-    if let Some(reached) = check(tx, &r, limits)? {
+    let (reached, used) = check_usage(tx, &r, limits)?;
+    if let Some(reached) = reached {
         return Ok(Err(reached));
     }
     let r = &r;
-    for scope in [r.sender.as_str(), GLOBAL_SCOPE] {
-        adjust(
+    // The usage check just read is current (replaced reservations were released before it).
+    for (scope, (ops, spend)) in [r.sender.as_str(), GLOBAL_SCOPE].into_iter().zip(used) {
+        put_usage(
             tx,
             &r.app,
             r.chain_id,
             scope,
             r.window_start,
-            1,
-            r.max_cost as i128,
+            ops as i64 + 1,
+            spend.saturating_add(r.max_cost),
         )?;
     }
     tx.prepare_cached(
@@ -913,6 +928,18 @@ fn check(
     r: &Reservation,
     limits: &Limits,
 ) -> Result<Option<LimitReached>, StoreError> {
+    Ok(check_usage(tx, r, limits)?.0)
+}
+
+/// The sender's and the app's usage (operations, wei) in a window.
+type Usage = [(u64, u128); 2];
+
+/// The limit one more operation of `r.max_cost` would break, and the usage it read.
+fn check_usage(
+    tx: &Connection,
+    r: &Reservation,
+    limits: &Limits,
+) -> Result<(Option<LimitReached>, Usage), StoreError> {
     let (sender_ops, sender_spend) = usage(tx, &r.app, r.chain_id, &r.sender, r.window_start)?;
     let (total_ops, total_spend) = usage(tx, &r.app, r.chain_id, GLOBAL_SCOPE, r.window_start)?;
     // A reservation for the same sender and nonce would be replaced, so it does not count.
@@ -933,7 +960,7 @@ fn check(
             |row| row.get(0),
         )?
     };
-    Ok(if open_sender as u64 >= limits.open_per_sender {
+    let reached = if open_sender as u64 >= limits.open_per_sender {
         Some(LimitReached::OpenPerSender {
             limit: limits.open_per_sender,
         })
@@ -961,7 +988,11 @@ fn check(
         })
     } else {
         None
-    })
+    };
+    Ok((
+        reached,
+        [(sender_ops, sender_spend), (total_ops, total_spend)],
+    ))
 }
 
 fn release(
