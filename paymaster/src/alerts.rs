@@ -131,12 +131,14 @@ fn operator_event(
 }
 
 /// The events of a reservation just made: `sponsorship.sponsored`, and `budget.threshold` once
-/// per window when the app's operations or spend reach 80 % of its limit on the chain.
+/// per window when the app's operations or spend (`total`, this reservation included) reach 80 %
+/// of its limit on the chain.
 pub(crate) fn sponsorship_events(
     tx: &rusqlite::Connection,
     r: &crate::store::Reservation,
     id: i64,
     limits: &crate::store::Limits,
+    total: (u64, u128),
 ) -> Result<(), StoreError> {
     operator_event(
         tx,
@@ -150,19 +152,10 @@ pub(crate) fn sponsorship_events(
             "validUntil": r.valid_until,
         }),
     )?;
-    let (ops, spend) = tx
-        .prepare_cached(
-            "SELECT ops, spend FROM usage WHERE app = ?1 AND chain_id = ?2 AND scope = ?3 AND window_start = ?4",
-        )?
-        .query_row(params![r.app, r.chain_id as i64, crate::store::GLOBAL_SCOPE, r.window_start as i64], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-        })
-        .optional()?
-        .unwrap_or((0, "0".into()));
-    let spend: u128 = spend.parse().unwrap_or_default();
+    let (ops, spend) = total;
     let reached = |used: u128, limit: u128| used.saturating_mul(5) >= limit.saturating_mul(4);
     for (what, used, limit) in [
-        ("ops", ops.max(0) as u128, u128::from(limits.ops_total)),
+        ("ops", u128::from(ops), u128::from(limits.ops_total)),
         ("spend", spend, limits.spend_total),
     ] {
         if reached(used, limit) {

@@ -332,7 +332,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     }
 }
 
-pub(crate) const GLOBAL_SCOPE: &str = "*";
+const GLOBAL_SCOPE: &str = "*";
 
 fn now() -> u64 {
     std::time::SystemTime::now()
@@ -441,11 +441,7 @@ impl Store {
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-        let out = f(&tx)?;
-        tx.finish()?;
-        Ok(out)
+        self.transaction(TransactionBehavior::Deferred, f)
     }
 
     /// Runs `f` in one immediate transaction.
@@ -453,8 +449,16 @@ impl Store {
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.transaction(TransactionBehavior::Immediate, f)
+    }
+
+    fn transaction<T>(
+        &self,
+        behavior: TransactionBehavior,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(behavior)?;
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
@@ -911,7 +915,9 @@ fn reserve_in(
     )?;
     let id = tx.last_insert_rowid();
     if notify {
-        crate::alerts::sponsorship_events(tx, r, id, limits)?;
+        let (ops, spend) = used[1];
+        let total = (ops + 1, spend.saturating_add(r.max_cost));
+        crate::alerts::sponsorship_events(tx, r, id, limits, total)?;
     }
     Ok(Ok(id))
 }
