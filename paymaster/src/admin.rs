@@ -14,12 +14,12 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::relay::{Relay, StartError};
+use crate::store::sql::args;
 use crate::store::{Store, StoreError};
 
 /// One line of the spend report: an app on a chain on a day (and an account, when asked).
@@ -89,29 +89,25 @@ impl Store {
         by_sender: bool,
     ) -> Result<Vec<SpendLine>, StoreError> {
         self.read(|tx| {
-            let mut stmt = tx.prepare(
+            let rows = tx.query(
                 "SELECT app, chain_id, created_at / 86400, sender, status, max_cost, actual_cost
                  FROM sponsorships WHERE created_at >= ?1
-                 AND (?2 IS NULL OR app = ?2) AND (?3 IS NULL OR chain_id = ?3)",
-            )?;
-            let rows = stmt.query_map(
-                params![since as i64, app, chain_id.map(|c| c as i64)],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, Option<String>>(6)?,
-                    ))
-                },
+                 AND (CAST(?2 AS TEXT) IS NULL OR app = ?2)
+                 AND (CAST(?3 AS BIGINT) IS NULL OR chain_id = ?3)",
+                args![since, app, chain_id],
             )?;
             // Amounts are u128 text: summed here, not in SQL (which would round past 2^63).
             let mut lines: BTreeMap<LineKey, (SpendLine, u128, u128)> = BTreeMap::new();
             for row in rows {
-                let (app, chain, day, sender, status, max_cost, actual) = row?;
+                let (app, chain, day, sender, status, max_cost, actual) = (
+                    row.text(0)?,
+                    row.int(1)?,
+                    row.int(2)?,
+                    row.text(3)?,
+                    row.text(4)?,
+                    row.text(5)?,
+                    row.opt_text(6)?,
+                );
                 let key = (
                     app.clone(),
                     chain,
@@ -166,27 +162,27 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<OpenReservation>, StoreError> {
         self.read(|tx| {
-            let mut stmt = tx.prepare(
+            tx.query(
                 "SELECT app, chain_id, sender, nonce, max_cost, valid_until, created_at
                  FROM sponsorships WHERE status = 'reserved'
-                 AND (?1 IS NULL OR app = ?1) AND (?2 IS NULL OR chain_id = ?2)
+                 AND (CAST(?1 AS TEXT) IS NULL OR app = ?1)
+                 AND (CAST(?2 AS BIGINT) IS NULL OR chain_id = ?2)
                  ORDER BY id DESC LIMIT ?3",
-            )?;
-            let rows = stmt.query_map(
-                params![app, chain_id.map(|c| c as i64), limit as i64],
-                |r| {
-                    Ok(OpenReservation {
-                        app: r.get(0)?,
-                        chain_id: r.get::<_, i64>(1)? as u64,
-                        sender: r.get(2)?,
-                        nonce: r.get(3)?,
-                        max_cost_wei: r.get(4)?,
-                        valid_until: r.get::<_, i64>(5)? as u64,
-                        created_at: r.get::<_, i64>(6)? as u64,
-                    })
-                },
-            )?;
-            Ok(rows.collect::<Result<_, _>>()?)
+                args![app, chain_id, limit],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(OpenReservation {
+                    app: r.text(0)?,
+                    chain_id: r.uint(1)?,
+                    sender: r.text(2)?,
+                    nonce: r.text(3)?,
+                    max_cost_wei: r.text(4)?,
+                    valid_until: r.uint(5)?,
+                    created_at: r.uint(6)?,
+                })
+            })
+            .collect()
         })
     }
 }

@@ -15,11 +15,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::store::sql::{Sql, args};
 use alloy_primitives::{Address, B256};
 use alloy_sol_types::SolEvent;
 use harbor_core::aa::IHarborAccount;
 use hmac::{Hmac, KeyInit, Mac};
-use rusqlite::{OptionalExtension, params};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use zeroize::Zeroizing;
@@ -102,30 +102,24 @@ fn with_id(id: i64, body: &str) -> String {
 /// Records an event for the operator's webhook once per `key` (another with the same key is
 /// ignored) and queues its delivery.
 fn operator_event(
-    tx: &rusqlite::Connection,
+    tx: &dyn Sql,
     app: &str,
     chain_id: u64,
     account: &str,
     key: &str,
     body: &Value,
 ) -> Result<(), StoreError> {
-    let inserted = tx
-        .prepare_cached(
-            "INSERT OR IGNORE INTO alert_events
-               (app, chain_id, account, tx_hash, log_index, body, created_at, operator)
-             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, 1)",
-        )?
-        .execute(params![
-            app,
-            chain_id as i64,
-            account,
-            key,
-            body.to_string(),
-            unix_now() as i64
-        ])?;
-    if inserted == 1 {
-        tx.prepare_cached("INSERT INTO alert_outbox (event_id, next_at) VALUES (?1, ?2)")?
-            .execute(params![tx.last_insert_rowid(), unix_now() as i64])?;
+    let inserted = tx.query_opt(
+        "INSERT INTO alert_events
+           (app, chain_id, account, tx_hash, log_index, body, created_at, operator)
+         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, 1) ON CONFLICT DO NOTHING RETURNING id",
+        args![app, chain_id, account, key, body.to_string(), unix_now()],
+    )?;
+    if let Some(row) = inserted {
+        tx.execute(
+            "INSERT INTO alert_outbox (event_id, next_at) VALUES (?1, ?2)",
+            args![row.int(0)?, unix_now()],
+        )?;
     }
     Ok(())
 }
@@ -134,7 +128,7 @@ fn operator_event(
 /// per window when the app's operations or spend (`total`, this reservation included) reach 80 %
 /// of its limit on the chain.
 pub(crate) fn sponsorship_events(
-    tx: &rusqlite::Connection,
+    tx: &dyn Sql,
     r: &crate::store::Reservation,
     id: i64,
     limits: &crate::store::Limits,
@@ -179,7 +173,7 @@ pub(crate) fn sponsorship_events(
 /// The event of a sponsored operation found on chain: `sponsorship.included` or
 /// `sponsorship.failed` (its calls reverted; the gas was still paid).
 pub(crate) fn settled_event(
-    tx: &rusqlite::Connection,
+    tx: &dyn Sql,
     app: &str,
     chain_id: u64,
     event: &crate::store::SettledEvent,
@@ -215,10 +209,10 @@ impl Store {
             let mut added = 0;
             for account in accounts {
                 added += tx.execute(
-                    "INSERT OR IGNORE INTO alert_accounts (app, chain_id, account, registered_at)
-                     VALUES (?1, ?2, ?3, ?4)",
-                    params![app, chain_id as i64, account.to_string(), unix_now() as i64],
-                )?;
+                    "INSERT INTO alert_accounts (app, chain_id, account, registered_at)
+                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                    args![app, chain_id, account.to_string(), unix_now()],
+                )? as usize;
             }
             Ok(added)
         })
@@ -227,75 +221,76 @@ impl Store {
     /// The registered (app, account) pairs of `chain_id`.
     pub fn alert_accounts(&self, chain_id: u64) -> Result<Vec<(String, Address)>, StoreError> {
         self.read(|tx| {
-            let mut stmt =
-                tx.prepare("SELECT app, account FROM alert_accounts WHERE chain_id = ?1")?;
-            let rows = stmt.query_map([chain_id as i64], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (app, account) = row?;
-                let account = account
+            tx.query(
+                "SELECT app, account FROM alert_accounts WHERE chain_id = ?1",
+                args![chain_id],
+            )?
+            .iter()
+            .map(|row| {
+                let account = row.text(1)?;
+                let parsed = account
                     .parse()
                     .map_err(|_| StoreError::Corrupt(account.clone()))?;
-                out.push((app, account));
-            }
-            Ok(out)
+                Ok((row.text(0)?, parsed))
+            })
+            .collect()
         })
     }
 
     /// The last block of `chain_id` read for alerts.
     pub fn alert_cursor(&self, chain_id: u64) -> Result<Option<u64>, StoreError> {
         self.read(|tx| {
-            Ok(tx
-                .query_row(
-                    "SELECT last_block FROM alert_state WHERE chain_id = ?1",
-                    [chain_id as i64],
-                    |r| r.get::<_, i64>(0),
-                )
-                .optional()?
-                .map(|b| b as u64))
+            tx.query_opt(
+                "SELECT last_block FROM alert_state WHERE chain_id = ?1",
+                args![chain_id],
+            )?
+            .map(|row| row.uint(0))
+            .transpose()
         })
     }
 
     /// Stores `found` (each once) with an outbox entry for apps in `webhooks`, and marks blocks
-    /// up to `through` as read — in one transaction.
+    /// up to `through` as read — in one transaction (fenced by the chain's lease, when given).
     fn record_alerts(
         &self,
         chain_id: u64,
         found: &[Found],
         through: u64,
         webhooks: &BTreeSet<String>,
+        fence: Option<&crate::store::lease::Fence>,
     ) -> Result<usize, StoreError> {
         self.with(|tx| {
+            crate::store::lease::check(tx, fence)?;
             let mut added = 0;
             for event in found {
-                let inserted = tx.execute(
-                    "INSERT OR IGNORE INTO alert_events
+                let inserted = tx.query_opt(
+                    "INSERT INTO alert_events
                        (app, chain_id, account, tx_hash, log_index, body, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![
-                        event.app,
-                        chain_id as i64,
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING RETURNING id",
+                    args![
+                        &event.app,
+                        chain_id,
                         event.account.to_string(),
                         event.tx_hash.to_string(),
-                        event.log_index as i64,
+                        event.log_index,
                         event.body.to_string(),
-                        unix_now() as i64
+                        unix_now()
                     ],
                 )?;
-                if inserted == 1 && webhooks.contains(&event.app) {
-                    tx.execute(
-                        "INSERT INTO alert_outbox (event_id, next_at) VALUES (?1, ?2)",
-                        params![tx.last_insert_rowid(), unix_now() as i64],
-                    )?;
+                if let Some(row) = inserted {
+                    if webhooks.contains(&event.app) {
+                        tx.execute(
+                            "INSERT INTO alert_outbox (event_id, next_at) VALUES (?1, ?2)",
+                            args![row.int(0)?, unix_now()],
+                        )?;
+                    }
+                    added += 1;
                 }
-                added += inserted;
             }
             tx.execute(
                 "INSERT INTO alert_state (chain_id, last_block) VALUES (?1, ?2)
                  ON CONFLICT (chain_id) DO UPDATE SET last_block = excluded.last_block",
-                params![chain_id as i64, through as i64],
+                args![chain_id, through],
             )?;
             Ok(added)
         })
@@ -304,20 +299,22 @@ impl Store {
     /// Undelivered events whose next attempt is due at `now`, oldest first.
     pub fn due_alerts(&self, now: u64, limit: usize) -> Result<Vec<Due>, StoreError> {
         self.read(|tx| {
-            let mut stmt = tx.prepare(
+            tx.query(
                 "SELECT e.id, e.app, e.body, o.attempts FROM alert_outbox o
                  JOIN alert_events e ON e.id = o.event_id
                  WHERE o.delivered_at IS NULL AND o.next_at <= ?1 ORDER BY e.id LIMIT ?2",
-            )?;
-            let rows = stmt.query_map(params![now as i64, limit as i64], |r| {
+                args![now, limit],
+            )?
+            .iter()
+            .map(|row| {
                 Ok(Due {
-                    id: r.get(0)?,
-                    app: r.get(1)?,
-                    body: with_id(r.get(0)?, &r.get::<_, String>(2)?),
-                    attempts: r.get(3)?,
+                    id: row.int(0)?,
+                    app: row.text(1)?,
+                    body: with_id(row.int(0)?, &row.text(2)?),
+                    attempts: u32::try_from(row.uint(3)?).unwrap_or(u32::MAX),
                 })
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .collect()
         })
     }
 
@@ -332,12 +329,12 @@ impl Store {
                 Ok(()) => tx.execute(
                     "UPDATE alert_outbox SET attempts = attempts + 1, delivered_at = ?2,
                        last_error = NULL WHERE event_id = ?1",
-                    params![id, unix_now() as i64],
+                    args![id, unix_now()],
                 )?,
                 Err((error, next_at)) => tx.execute(
                     "UPDATE alert_outbox SET attempts = attempts + 1, next_at = ?2,
                        last_error = ?3 WHERE event_id = ?1",
-                    params![id, next_at as i64, error],
+                    args![id, next_at, error],
                 )?,
             };
             Ok(())
@@ -354,22 +351,18 @@ impl Store {
     ) -> Result<Vec<Value>, StoreError> {
         let wanted: BTreeSet<String> = accounts.iter().map(ToString::to_string).collect();
         self.read(|tx| {
-            let mut stmt = tx.prepare(
+            let mut out = Vec::new();
+            for row in tx.query(
                 "SELECT id, account, body FROM alert_events WHERE app = ?1 AND id > ?2
                  AND operator = 0 ORDER BY id LIMIT ?3",
-            )?;
-            let rows = stmt.query_map(params![app, after, limit as i64], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (id, account, body) = row?;
+                args![app, after, limit],
+            )? {
+                let account = row.text(1)?;
                 if wanted.is_empty() || wanted.contains(&account) {
-                    out.push(serde_json::from_str(&with_id(id, &body)).unwrap_or(Value::Null));
+                    out.push(
+                        serde_json::from_str(&with_id(row.int(0)?, &row.text(2)?))
+                            .unwrap_or(Value::Null),
+                    );
                 }
             }
             Ok(out)
@@ -430,6 +423,7 @@ impl ChainRuntime {
         store: &Store,
         head: u64,
         webhooks: &BTreeSet<String>,
+        fence: Option<&crate::store::lease::Fence>,
     ) -> Result<(), String> {
         let chain_id = self.chain_id();
         let registered = store.alert_accounts(chain_id).map_err(|e| e.to_string())?;
@@ -438,7 +432,7 @@ impl ChainRuntime {
         // after registration).
         let Some(cursor) = cursor.filter(|_| !registered.is_empty()) else {
             return store
-                .record_alerts(chain_id, &[], head, webhooks)
+                .record_alerts(chain_id, &[], head, webhooks, fence)
                 .map(|_| ())
                 .map_err(|e| e.to_string());
         };
@@ -506,7 +500,7 @@ impl ChainRuntime {
                 }
             }
             let added = store
-                .record_alerts(chain_id, &found, end, webhooks)
+                .record_alerts(chain_id, &found, end, webhooks, fence)
                 .map_err(|e| e.to_string())?;
             if added > 0 {
                 tracing::info!(chain = chain_id, events = added, "recovery alerts recorded");

@@ -22,7 +22,8 @@ use crate::accounts::{AccountChecks, AccountKind};
 use crate::config::ChainConfig;
 use crate::error::RpcFailure;
 use crate::pricing::{self, GasEstimate, NetworkFees};
-use crate::store::{Outcome, RelayedOp, Store};
+use crate::store::lease::Fence;
+use crate::store::{Outcome, RelayedOp, Store, StoreError};
 use crate::validation;
 
 /// Estimates kept for signing (the newest ones).
@@ -107,8 +108,12 @@ pub struct ChainRuntime {
     estimates: Mutex<HashMap<B256, (GasEstimate, Instant)>>,
     /// Whether an entity is staked, as last read.
     staked: Mutex<HashMap<Address, (bool, Instant)>>,
-    /// The relayer's next nonce (serialises submissions).
-    next_nonce: tokio::sync::Mutex<Option<u64>>,
+    /// The relayer's next nonce, and the lease term it was counted in (serialises submissions).
+    next_nonce: tokio::sync::Mutex<Option<(u64, i64)>>,
+    /// How long this instance's lease on the chain lasts unrenewed.
+    lease_ttl: Duration,
+    /// The lease this instance held at its last renewal.
+    lease: Mutex<Option<Fence>>,
 }
 
 impl ChainRuntime {
@@ -131,7 +136,53 @@ impl ChainRuntime {
             estimates: Mutex::new(HashMap::new()),
             staked: Mutex::new(HashMap::new()),
             next_nonce: tokio::sync::Mutex::new(None),
+            lease_ttl: Duration::from_secs(10),
+            lease: Mutex::new(None),
         })
+    }
+
+    /// Sets how long this instance's lease on the chain lasts unrenewed.
+    pub fn with_lease(mut self, ttl: Duration) -> Self {
+        self.lease_ttl = ttl;
+        self
+    }
+
+    /// The name of the chain's lease for `relayer`: one instance at a time reads the chain's
+    /// logs into the accounts and submits bundles from that key.
+    pub fn lease_name(&self, relayer: Address) -> String {
+        format!("chain:{}:{relayer:#x}", self.chain_id())
+    }
+
+    /// Takes or renews this instance's lease on the chain; its fence while this instance leads.
+    pub fn lead(&self, store: &Store, relayer: Address) -> Result<Option<Fence>, StoreError> {
+        let fence = store.acquire_lease(
+            &self.lease_name(relayer),
+            crate::relay::instance_id(),
+            self.lease_ttl,
+        )?;
+        if let Ok(mut held) = self.lease.lock() {
+            if held.as_ref().map(|f| f.token) != fence.as_ref().map(|f| f.token) {
+                match &fence {
+                    Some(f) => tracing::info!(
+                        chain = self.chain_id(),
+                        token = f.token,
+                        "this instance leads the chain"
+                    ),
+                    None if held.is_some() => tracing::warn!(
+                        chain = self.chain_id(),
+                        "this instance lost the chain's lease"
+                    ),
+                    None => {}
+                }
+            }
+            held.clone_from(&fence);
+        }
+        Ok(fence)
+    }
+
+    /// Whether this instance held the chain's lease at its last renewal.
+    pub fn leads(&self) -> bool {
+        self.lease.lock().is_ok_and(|held| held.is_some())
     }
 
     /// The chain id.
@@ -489,6 +540,7 @@ impl ChainRuntime {
         store: &Store,
         fees: BundleFees,
         replacing: Option<&RelayedOp>,
+        fence: &Fence,
     ) -> Result<B256, RpcFailure> {
         let gas = bundle_gas(op);
         let mut next = self.next_nonce.lock().await;
@@ -500,20 +552,26 @@ impl ChainRuntime {
                     .transaction_count(relayer.address())
                     .await
                     .map_err(RpcFailure::node)?;
-                next.map_or(pending, |n| n.max(pending))
+                // A nonce counted in an earlier lease term may have been used by another
+                // instance since: only the chain's count holds then.
+                match *next {
+                    Some((n, term)) if term == fence.token => n.max(pending),
+                    _ => pending,
+                }
             }
         };
         let tx_hash = self.broadcast(op, relayer, nonce, gas, fees).await?;
         if replacing.is_none() {
-            *next = Some(nonce + 1);
+            *next = Some((nonce + 1, fence.token));
         }
         drop(next);
+        let fenced = |e: StoreError| RpcFailure::internal(e.to_string());
         if let Some(old) = replacing {
             let mut dropped = old.clone();
             dropped.status = "dropped".into();
             store
-                .record_relayed(&dropped)
-                .map_err(|e| RpcFailure::internal(e.to_string()))?;
+                .record_relayed(&dropped, Some(fence))
+                .map_err(fenced)?;
         }
         let record = RelayedOp {
             hash: user_op_hash.to_string(),
@@ -529,9 +587,7 @@ impl ChainRuntime {
             nonce: format!("{:#x}", op.nonce),
             status: "pending".into(),
         };
-        store
-            .record_relayed(&record)
-            .map_err(|e| RpcFailure::internal(e.to_string()))?;
+        store.record_relayed(&record, Some(fence)).map_err(fenced)?;
         for entity in [Some(op.sender), op.factory, op.paymaster]
             .into_iter()
             .flatten()

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use alloy_primitives::{Address, B256, U256};
 use serde::{Deserialize, Serialize};
 
+pub use crate::store::Database;
 use harbor_core::aa::{ENTRY_POINT_V07, HARBOR_ACCOUNT_FACTORY, HARBOR_ACCOUNT_IMPLEMENTATION};
 
 /// Why the configuration could not be used.
@@ -343,9 +344,14 @@ pub struct Config {
     /// Address to listen on.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
-    /// SQLite database file.
+    /// Where the relay keeps its state: a SQLite file (one instance), or a `postgres://` URL
+    /// (several instances on one database).
     #[serde(default = "default_database")]
-    pub database: PathBuf,
+    pub database: Database,
+    /// How long an instance's lease on a chain (reading its logs, submitting its bundles) lasts
+    /// without renewal: the longest another instance waits to take over when it dies.
+    #[serde(default = "default_lease_seconds")]
+    pub lease_seconds: u64,
     /// Sponsor name shown to wallets.
     #[serde(default = "default_sponsor_name")]
     pub sponsor_name: String,
@@ -405,8 +411,11 @@ fn default_admin_listen() -> SocketAddr {
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 4337))
 }
-fn default_database() -> PathBuf {
-    PathBuf::from("harbor-paymaster.sqlite")
+fn default_database() -> Database {
+    Database::Sqlite(PathBuf::from("harbor-paymaster.sqlite"))
+}
+fn default_lease_seconds() -> u64 {
+    10
 }
 fn default_sponsor_name() -> String {
     "Harbor sponsor".into()
@@ -436,7 +445,8 @@ impl Config {
     pub fn new(chains: Vec<ChainConfig>, apps: Vec<AppConfig>, database: PathBuf) -> Self {
         Config {
             listen: default_listen(),
-            database,
+            database: database.into(),
+            lease_seconds: default_lease_seconds(),
             sponsor_name: default_sponsor_name(),
             sponsor_contact: None,
             public_url: None,
@@ -489,7 +499,7 @@ impl Config {
             })?;
         }
         if let Some(db) = var("HARBOR_PAYMASTER_DATABASE") {
-            self.database = PathBuf::from(db);
+            self.database = Database::parse(&db);
         }
         if let Some(name) = var("HARBOR_PAYMASTER_SPONSOR_NAME") {
             self.sponsor_name = name;
@@ -510,6 +520,12 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.chains.is_empty() {
             return Err(ConfigError::Invalid("no [[chains]] configured".into()));
+        }
+        if self.lease_seconds < 2 {
+            return Err(ConfigError::Invalid(
+                "lease_seconds must be at least 2 (instances renew their leases every watcher round)"
+                    .into(),
+            ));
         }
         let mut seen = BTreeMap::new();
         for chain in &self.chains {

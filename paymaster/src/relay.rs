@@ -81,13 +81,16 @@ impl Relay {
         signer: LocalSigner,
         relayer: LocalSigner,
     ) -> Result<Self, StartError> {
-        let store = Arc::new(Store::open(&config.database)?);
+        let store = Arc::new(Store::connect(&config.database)?);
+        tracing::info!(database = %config.database.describe(), backend = store.backend(), instance = instance_id(), "database open");
         let mut chains = BTreeMap::new();
         for chain in &config.chains {
-            let runtime = ChainRuntime::new(chain.clone()).map_err(|e| StartError::Chain {
-                chain_id: chain.chain_id,
-                message: e.to_string(),
-            })?;
+            let runtime = ChainRuntime::new(chain.clone())
+                .map_err(|e| StartError::Chain {
+                    chain_id: chain.chain_id,
+                    message: e.to_string(),
+                })?
+                .with_lease(std::time::Duration::from_secs(config.lease_seconds));
             chains.insert(chain.chain_id, Arc::new(runtime));
         }
         let mut webhooks = BTreeMap::new();
@@ -193,6 +196,24 @@ impl Relay {
         }
         tasks
     }
+}
+
+/// This relay process's name in leases: host, process id and start time (unique per process,
+/// so a restarted instance is a new holder).
+pub fn instance_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let host = std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "relay".into());
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        format!("{host}:{}:{started:x}", std::process::id())
+    })
 }
 
 /// Whether `a` equals `b`, in time that does not depend on where they differ.

@@ -13,7 +13,7 @@ use crate::error::RpcFailure;
 use crate::pricing;
 use crate::relay::Relay;
 use crate::sponsor::{self, Violation};
-use crate::store::{LimitReached, Limits, Reservation};
+use crate::store::{LimitReached, Limits, RelayedOp, Reservation};
 
 fn param<T: DeserializeOwned>(params: &Value, index: usize, name: &str) -> Result<T, RpcFailure> {
     let value = params
@@ -509,6 +509,41 @@ impl Relay {
         chain
             .check_validation_rules(&op, kind, relayer, fees)
             .await?;
+        // One instance at a time submits from the relayer key: the chain's leader. Another
+        // instance hands the checked operation over through the database.
+        let fence = chain
+            .lead(&self.store, relayer)
+            .map_err(|e| RpcFailure::internal(e.to_string()))?;
+        let Some(fence) = fence else {
+            self.store
+                .record_relayed(
+                    &RelayedOp {
+                        hash: hash.to_string(),
+                        chain_id: chain.chain_id(),
+                        op_json: serde_json::to_string(&op).unwrap_or_default(),
+                        tx_hash: String::new(),
+                        tx_nonce: 0,
+                        max_fee: fees.max_fee,
+                        priority_fee: fees.tip,
+                        submitted_at: crate::chain::unix_now(),
+                        receipt_json: None,
+                        sender: op.sender.to_string(),
+                        nonce: format!("{:#x}", op.nonce),
+                        status: "queued".into(),
+                    },
+                    None,
+                )
+                .map_err(|e| RpcFailure::internal(e.to_string()))?;
+            self.metrics.inc(
+                "harbor_paymaster_queued_total",
+                &[
+                    ("app", &caller.app.name),
+                    ("chain", &chain.chain_id().to_string()),
+                ],
+            );
+            tracing::info!(app = %caller.app.name, chain = chain.chain_id(), user_op = %hash, "queued for the leading instance");
+            return Ok(json!(hash));
+        };
         let tx_hash = chain
             .submit(
                 &op,
@@ -517,6 +552,7 @@ impl Relay {
                 &self.store,
                 fees,
                 replacing.as_ref(),
+                &fence,
             )
             .await?;
         self.metrics.inc(
@@ -542,7 +578,7 @@ impl Relay {
         if let Some(receipt) = &relayed.receipt_json {
             return Ok(serde_json::from_str(receipt).unwrap_or(Value::Null));
         }
-        if relayed.status == "dropped" {
+        if relayed.status == "dropped" || relayed.status == "queued" {
             return Ok(Value::Null);
         }
         let tx_hash: B256 = relayed
@@ -553,7 +589,7 @@ impl Relay {
         if let Some((receipt, executed)) = &receipt {
             relayed.receipt_json = Some(receipt.to_string());
             relayed.status = if *executed { "included" } else { "failed" }.into();
-            let _ = self.store.record_relayed(&relayed);
+            let _ = self.store.record_relayed(&relayed, None);
         }
         Ok(receipt.map_or(Value::Null, |(r, _)| r))
     }
@@ -576,7 +612,7 @@ impl Relay {
         Ok(json!({
             "userOperation": op,
             "entryPoint": chain.config.entry_point,
-            "transactionHash": relayed.tx_hash,
+            "transactionHash": (!relayed.tx_hash.is_empty()).then_some(&relayed.tx_hash),
             "blockNumber": receipt["receipt"]["blockNumber"],
             "blockHash": receipt["receipt"]["blockHash"],
         }))

@@ -1,17 +1,24 @@
-//! The relay's state in SQLite: sponsorship reservations, usage counters per window, relayed
-//! UserOperations and how far each chain's logs were read.
+//! The relay's state: sponsorship reservations, usage counters per window, relayed
+//! UserOperations and how far each chain's logs were read — in SQLite (one process, the
+//! default) or PostgreSQL (several relay instances on one database).
 //!
-//! Every change that must stay consistent happens in one `BEGIN IMMEDIATE` transaction, so
-//! concurrent requests (and several relay processes on one file) never overspend a limit.
+//! Every change that must stay consistent happens in one write transaction, and write
+//! transactions run one at a time (SQLite's `BEGIN IMMEDIATE`; PostgreSQL's advisory lock), so
+//! concurrent requests — and several relay processes — never overspend a limit.
 
 use std::path::Path;
 use std::sync::Mutex;
 
 use alloy_primitives::B256;
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::Connection;
 
+pub mod lease;
+mod postgres;
+pub(crate) mod sql;
 mod writer;
+
+use sql::{Conn, Sql, args};
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +26,9 @@ pub enum StoreError {
     /// SQLite failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed (its error code and message).
+    #[error("PostgreSQL error: {0}")]
+    Postgres(String),
     /// A stored number is corrupt.
     #[error("database holds an invalid amount: {0}")]
     Corrupt(String),
@@ -34,6 +44,9 @@ pub enum StoreError {
     /// A group of reservations could not be committed (none of them is reserved).
     #[error("the reservations were not committed: {0}")]
     NotCommitted(String),
+    /// This instance's lease ran out and another instance took the work over.
+    #[error("the lease {0} is held by another relay instance now")]
+    LeaseLost(String),
     /// The database was written by a newer relay.
     #[error("the database has schema version {found}; this relay knows up to {SCHEMA_VERSION}")]
     TooNew {
@@ -159,7 +172,8 @@ pub struct RelayedOp {
     pub sender: String,
     /// The operation's nonce (hex).
     pub nonce: String,
-    /// `pending`, `included`, `failed` (included, not executed) or `dropped` (never included).
+    /// `queued` (for the leading instance to submit), `pending`, `included`, `failed`
+    /// (included, not executed) or `dropped` (never included).
     pub status: String,
 }
 
@@ -185,13 +199,22 @@ impl Reputation {
     }
 }
 
-/// The SQLite store.
-#[derive(Debug)]
+/// The relay's database (SQLite or PostgreSQL).
 pub struct Store {
-    conn: Mutex<Connection>,
+    conn: Mutex<Box<dyn Conn>>,
     writer: writer::Writer,
     /// Apps told of their sponsorships' events through their webhook.
     notified: Notified,
+    /// `sqlite` or `postgres`.
+    backend: &'static str,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The apps whose sponsorship events are recorded for their webhook (shared with the writer).
@@ -311,14 +334,25 @@ const MIGRATIONS: &[&str] = &[
     // 5: events for the operator (sponsored, included, failed, budget threshold) share the
     // alerts' table and outbox, and are not served to wallets.
     "ALTER TABLE alert_events ADD COLUMN operator INTEGER NOT NULL DEFAULT 0;",
+    // 6: leases (one watcher settles a chain, one instance submits from a relayer key), with
+    // fencing tokens.
+    LEASES_TABLE,
 ];
+
+/// Migration 6, the same in both backends.
+const LEASES_TABLE: &str = "CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        token BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+    );";
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     loop {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if found > SCHEMA_VERSION {
             return Err(StoreError::TooNew { found });
@@ -347,29 +381,24 @@ fn wei(text: &str) -> Result<u128, StoreError> {
 }
 
 fn usage(
-    tx: &Connection,
+    tx: &dyn Sql,
     app: &str,
     chain_id: u64,
     scope: &str,
     window: u64,
 ) -> Result<(u64, u128), StoreError> {
-    let row: Option<(i64, String)> = tx
-        .prepare_cached(
-            "SELECT ops, spend FROM usage WHERE app = ?1 AND chain_id = ?2 AND scope = ?3 AND window_start = ?4",
-        )?
-        .query_row(params![app, chain_id as i64, scope, window as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
-    match row {
-        Some((ops, spend)) => Ok((ops.max(0) as u64, wei(&spend)?)),
+    match tx.query_opt(
+        "SELECT ops, spend FROM usage WHERE app = ?1 AND chain_id = ?2 AND scope = ?3 AND window_start = ?4",
+        args![app, chain_id, scope, window],
+    )? {
+        Some(row) => Ok((row.uint(0)?, row.wei(1)?)),
         None => Ok((0, 0)),
     }
 }
 
 /// Adds `ops` and `spend` (may be negative) to a usage counter.
 fn adjust(
-    tx: &Connection,
+    tx: &dyn Sql,
     app: &str,
     chain_id: u64,
     scope: &str,
@@ -385,7 +414,7 @@ fn adjust(
 
 /// Sets a usage counter.
 fn put_usage(
-    tx: &Connection,
+    tx: &dyn Sql,
     app: &str,
     chain_id: u64,
     scope: &str,
@@ -393,15 +422,15 @@ fn put_usage(
     ops: i64,
     spend: u128,
 ) -> Result<(), StoreError> {
-    tx.prepare_cached(
+    tx.execute(
         "INSERT INTO usage (app, chain_id, scope, window_start, ops, spend) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (app, chain_id, scope, window_start) DO UPDATE SET ops = ?5, spend = ?6",
-    )?
-    .execute(params![app, chain_id as i64, scope, window as i64, ops, spend.to_string()])?;
+        args![app, chain_id, scope, window, ops, spend.to_string()],
+    )?;
     Ok(())
 }
 
-/// A connection to the database at `path`, set up as every connection of the store is.
+/// A connection to the SQLite database at `path`, set up as every connection of the store is.
 fn connect(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     // WAL + NORMAL: durable across process crashes (the failure the relay must survive);
@@ -411,20 +440,123 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     // The writer's checkpoint thread copies the WAL back, never a request's commit.
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 
+/// Where the relay keeps its state: a SQLite file, or a PostgreSQL database for several
+/// instances. Written in the configuration as a path or a `postgres://` URL.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file (created when missing).
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL connection URL (`postgres://user:password@host:port/database`).
+    Postgres(String),
+}
+
+impl Database {
+    /// The database a configuration value names.
+    pub fn parse(value: &str) -> Database {
+        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            Database::Postgres(value.to_owned())
+        } else {
+            Database::Sqlite(value.into())
+        }
+    }
+
+    /// Where it is, for logs: the path, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(path) => path.display().to_string(),
+            Database::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme), Some(at)) if at > scheme => {
+                    let user = &url[scheme + 3..at];
+                    let user = user.split(':').next().unwrap_or_default();
+                    format!("{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.describe())
+    }
+}
+
+impl From<std::path::PathBuf> for Database {
+    fn from(path: std::path::PathBuf) -> Self {
+        Database::Sqlite(path)
+    }
+}
+
+impl serde::Serialize for Database {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Database::Sqlite(path) => s.serialize_str(&path.to_string_lossy()),
+            Database::Postgres(url) => s.serialize_str(url),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Database {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = String::deserialize(d)?;
+        Ok(Database::parse(&value))
+    }
+}
+
 impl Store {
-    /// Opens (or creates) the database at `path`.
+    /// Opens (or creates) the SQLite database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let mut conn = connect(path)?;
         migrate(&mut conn)?;
         let notified = Notified::default();
+        let writer = writer::Writer::start(
+            Box::new(connect(path)?),
+            Some(connect(path)?),
+            notified.clone(),
+        )?;
         Ok(Store {
-            conn: Mutex::new(conn),
-            writer: writer::Writer::start(path, notified.clone())?,
+            conn: Mutex::new(Box::new(conn)),
+            writer,
             notified,
+            backend: "sqlite",
         })
+    }
+
+    /// Connects to the PostgreSQL database at `url`, bringing its schema up to date.
+    pub fn open_postgres(url: &str) -> Result<Self, StoreError> {
+        let runtime = postgres::Runtime::start()?;
+        let mut conn = postgres::PgConn::connect(url, &runtime)?;
+        conn.migrate()?;
+        let notified = Notified::default();
+        let writer = writer::Writer::start(
+            Box::new(postgres::PgConn::connect(url, &runtime)?),
+            None,
+            notified.clone(),
+        )?;
+        Ok(Store {
+            conn: Mutex::new(Box::new(conn)),
+            writer,
+            notified,
+            backend: "postgres",
+        })
+    }
+
+    /// Opens `database`, whichever kind it is.
+    pub fn connect(database: &Database) -> Result<Self, StoreError> {
+        match database {
+            Database::Sqlite(path) => Self::open(path),
+            Database::Postgres(url) => Self::open_postgres(url),
+        }
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.backend
     }
 
     /// Records the sponsorship events (sponsored, included, failed, budget threshold) of these
@@ -435,33 +567,32 @@ impl Store {
         }
     }
 
-    /// Runs the reads of `f` in one deferred transaction: a consistent snapshot that never
-    /// takes (or waits for) the write lock.
+    /// Runs the reads of `f` in one read transaction: a consistent snapshot that never takes
+    /// (or waits for) the write lock.
     pub(crate) fn read<T>(
         &self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        self.transaction(TransactionBehavior::Deferred, f)
-    }
-
-    /// Runs `f` in one immediate transaction.
-    pub(crate) fn with<T>(
-        &self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        self.transaction(TransactionBehavior::Immediate, f)
-    }
-
-    fn transaction<T>(
-        &self,
-        behavior: TransactionBehavior,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+        f: impl FnOnce(&dyn Sql) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
-        let tx = conn.transaction_with_behavior(behavior)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        sql::transaction(conn.as_mut(), false, f)
+    }
+
+    /// Runs `f` in one write transaction (writers run one at a time, across instances too).
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&dyn Sql) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
+        sql::transaction(conn.as_mut(), true, f)
+    }
+
+    /// Runs one statement outside any transaction (a single read on every request).
+    fn single<T>(
+        &self,
+        f: impl FnOnce(&dyn Sql) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
+        f(conn.sql())
     }
 
     /// Usage (operations, wei) of `scope` (a sender, or `None` for the app's total) now.
@@ -509,7 +640,8 @@ impl Store {
 
     /// Records the UserOperationEvents of blocks up to `last_block` (whose hash is
     /// `last_hash`) in one transaction: each event settles its reservation, and the block's hash
-    /// is kept (the last `keep` of them) to notice a reorganisation later.
+    /// is kept (the last `keep` of them) to notice a reorganisation later. With a `fence`, only
+    /// while that lease holds.
     pub fn settle_range(
         &self,
         chain_id: u64,
@@ -517,8 +649,10 @@ impl Store {
         last_block: u64,
         last_hash: B256,
         keep: u64,
+        fence: Option<&lease::Fence>,
     ) -> Result<usize, StoreError> {
         self.with(|tx| {
+            lease::check(tx, fence)?;
             let mut settled = 0;
             for event in events {
                 if settle_one(tx, chain_id, event, &self.notified)? {
@@ -528,15 +662,16 @@ impl Store {
             tx.execute(
                 "INSERT INTO chain_state (chain_id, last_block) VALUES (?1, ?2)
                  ON CONFLICT (chain_id) DO UPDATE SET last_block = ?2",
-                params![chain_id as i64, last_block as i64],
+                args![chain_id, last_block],
             )?;
             tx.execute(
-                "INSERT OR REPLACE INTO blocks (chain_id, number, hash) VALUES (?1, ?2, ?3)",
-                params![chain_id as i64, last_block as i64, last_hash.to_string()],
+                "INSERT INTO blocks (chain_id, number, hash) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (chain_id, number) DO UPDATE SET hash = ?3",
+                args![chain_id, last_block, last_hash.to_string()],
             )?;
             tx.execute(
                 "DELETE FROM blocks WHERE chain_id = ?1 AND number < ?2",
-                params![chain_id as i64, last_block.saturating_sub(keep) as i64],
+                args![chain_id, last_block.saturating_sub(keep)],
             )?;
             Ok(settled)
         })
@@ -545,83 +680,74 @@ impl Store {
     /// Block numbers and hashes the watcher read up to, newest first.
     pub fn recent_blocks(&self, chain_id: u64) -> Result<Vec<(u64, B256)>, StoreError> {
         self.read(|tx| {
-            let mut stmt = tx.prepare(
+            tx.query(
                 "SELECT number, hash FROM blocks WHERE chain_id = ?1 ORDER BY number DESC",
-            )?;
-            let rows = stmt.query_map(params![chain_id as i64], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (number, hash) = row?;
-                out.push((
-                    number as u64,
+                args![chain_id],
+            )?
+            .iter()
+            .map(|row| {
+                let hash = row.text(1)?;
+                Ok((
+                    row.uint(0)?,
                     hash.parse()
                         .map_err(|_| StoreError::Corrupt(hash.clone()))?,
-                ));
-            }
-            Ok(out)
+                ))
+            })
+            .collect()
         })
     }
 
     /// Undoes what blocks after `fork` settled (a reorganisation replaced them): their
     /// sponsorships are reserved again, and the watcher reads on from `fork + 1`. Returns how
     /// many settlements were undone.
-    pub fn rollback(&self, chain_id: u64, fork: u64) -> Result<usize, StoreError> {
+    pub fn rollback(
+        &self,
+        chain_id: u64,
+        fork: u64,
+        fence: Option<&lease::Fence>,
+    ) -> Result<usize, StoreError> {
         self.with(|tx| {
-            let undone: Vec<(i64, String, String, i64, String, String)> = {
-                let mut stmt = tx.prepare(
-                    "SELECT id, app, sender, window_start, max_cost, actual_cost FROM sponsorships
-                     WHERE chain_id = ?1 AND status = 'settled' AND settled_block > ?2",
-                )?;
-                stmt.query_map(params![chain_id as i64, fork as i64], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get::<_, Option<String>>(5)?.unwrap_or_default(),
-                    ))
-                })?
-                .collect::<Result<_, _>>()?
-            };
-            for (id, app, sender, window, max_cost, actual) in &undone {
-                let delta = wei(max_cost)? as i128 - wei(actual)? as i128;
+            lease::check(tx, fence)?;
+            let undone = tx.query(
+                "SELECT id, app, sender, window_start, max_cost, actual_cost FROM sponsorships
+                 WHERE chain_id = ?1 AND status = 'settled' AND settled_block > ?2",
+                args![chain_id, fork],
+            )?;
+            for row in &undone {
+                let actual = wei(row.opt_text(5)?.as_deref().unwrap_or("0"))?;
+                let delta = row.wei(4)? as i128 - actual as i128;
+                let (app, sender) = (row.text(1)?, row.text(2)?);
                 for scope in [sender.as_str(), GLOBAL_SCOPE] {
-                    adjust(tx, app, chain_id, scope, *window as u64, 0, delta)?;
+                    adjust(tx, &app, chain_id, scope, row.uint(3)?, 0, delta)?;
                 }
                 tx.execute(
                     "UPDATE sponsorships SET status = 'reserved', actual_cost = NULL,
                      user_op_hash = NULL, settled_block = NULL WHERE id = ?1",
-                    params![id],
+                    args![row.int(0)?],
                 )?;
             }
             tx.execute(
                 "DELETE FROM blocks WHERE chain_id = ?1 AND number > ?2",
-                params![chain_id as i64, fork as i64],
+                args![chain_id, fork],
             )?;
             tx.execute(
                 "UPDATE chain_state SET last_block = ?2 WHERE chain_id = ?1",
-                params![chain_id as i64, fork as i64],
+                args![chain_id, fork],
             )?;
             // Receipts from the replaced blocks no longer hold: those operations are pending again.
-            let receipts: Vec<(String, String)> = {
-                let mut stmt = tx.prepare(
-                    "SELECT hash, receipt FROM user_ops WHERE chain_id = ?1 AND receipt IS NOT NULL",
-                )?;
-                stmt.query_map(params![chain_id as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect::<Result<_, _>>()?
-            };
-            for (hash, receipt) in receipts {
-                let block = serde_json::from_str::<serde_json::Value>(&receipt)
+            let receipts = tx.query(
+                "SELECT hash, receipt FROM user_ops WHERE chain_id = ?1 AND receipt IS NOT NULL",
+                args![chain_id],
+            )?;
+            for row in receipts {
+                let block = serde_json::from_str::<serde_json::Value>(&row.text(1)?)
                     .ok()
                     .and_then(|v| v["receipt"]["blockNumber"].as_str().map(str::to_owned))
                     .and_then(|b| u64::from_str_radix(b.trim_start_matches("0x"), 16).ok());
                 if block.is_some_and(|b| b > fork) {
                     tx.execute(
                         "UPDATE user_ops SET status = 'pending', receipt = NULL WHERE hash = ?1",
-                        params![hash],
+                        args![row.text(0)?],
                     )?;
                 }
             }
@@ -632,39 +758,38 @@ impl Store {
     /// The last block whose logs were processed for `chain_id`.
     pub fn last_block(&self, chain_id: u64) -> Result<Option<u64>, StoreError> {
         self.read(|tx| {
-            Ok(tx
-                .query_row(
-                    "SELECT last_block FROM chain_state WHERE chain_id = ?1",
-                    params![chain_id as i64],
-                    |r| r.get::<_, i64>(0),
-                )
-                .optional()?
-                .map(|b| b as u64))
+            tx.query_opt(
+                "SELECT last_block FROM chain_state WHERE chain_id = ?1",
+                args![chain_id],
+            )?
+            .map(|row| row.uint(0))
+            .transpose()
         })
     }
 
     /// Releases reservations whose signature expired before chain time `chain_time`.
-    pub fn release_expired(&self, chain_id: u64, chain_time: u64) -> Result<usize, StoreError> {
+    pub fn release_expired(
+        &self,
+        chain_id: u64,
+        chain_time: u64,
+        fence: Option<&lease::Fence>,
+    ) -> Result<usize, StoreError> {
         self.with(|tx| {
-            let expired: Vec<(i64, String, String, i64, String)> = {
-                let mut stmt = tx.prepare(
-                    "SELECT id, app, sender, window_start, max_cost FROM sponsorships
-                     WHERE chain_id = ?1 AND status = 'reserved' AND valid_until < ?2",
-                )?;
-                stmt.query_map(params![chain_id as i64, chain_time as i64], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                })?
-                .collect::<Result<_, _>>()?
-            };
-            for (id, app, sender, window, max_cost) in &expired {
+            lease::check(tx, fence)?;
+            let expired = tx.query(
+                "SELECT id, app, sender, window_start, max_cost FROM sponsorships
+                 WHERE chain_id = ?1 AND status = 'reserved' AND valid_until < ?2",
+                args![chain_id, chain_time],
+            )?;
+            for row in &expired {
                 release(
                     tx,
-                    *id,
-                    app,
+                    row.int(0)?,
+                    &row.text(1)?,
                     chain_id,
-                    sender,
-                    *window as u64,
-                    wei(max_cost)?,
+                    &row.text(2)?,
+                    row.uint(3)?,
+                    row.wei(4)?,
                 )?;
             }
             Ok(expired.len())
@@ -675,26 +800,18 @@ impl Store {
     pub fn totals(&self, chain_id: u64) -> Result<Totals, StoreError> {
         self.read(|tx| {
             let mut totals = Totals::default();
-            let mut stmt = tx.prepare(
+            for row in tx.query(
                 "SELECT status, max_cost, actual_cost FROM sponsorships WHERE chain_id = ?1",
-            )?;
-            let rows = stmt.query_map(params![chain_id as i64], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                ))
-            })?;
-            for row in rows {
-                let (status, max_cost, actual) = row?;
-                match status.as_str() {
+                args![chain_id],
+            )? {
+                match row.text(0)?.as_str() {
                     "reserved" => {
                         totals.reserved += 1;
-                        totals.reserved_wei += wei(&max_cost)?;
+                        totals.reserved_wei += row.wei(1)?;
                     }
                     "settled" => {
                         totals.settled += 1;
-                        totals.settled_wei += wei(actual.as_deref().unwrap_or("0"))?;
+                        totals.settled_wei += wei(row.opt_text(2)?.as_deref().unwrap_or("0"))?;
                     }
                     _ => totals.released += 1,
                 }
@@ -703,43 +820,44 @@ impl Store {
         })
     }
 
-    /// Records a submitted UserOperation (or its resubmission with new fees).
-    pub fn record_relayed(&self, op: &RelayedOp) -> Result<(), StoreError> {
+    /// Records a submitted UserOperation (or its resubmission with new fees, its receipt, or
+    /// one queued for the chain's leading instance); with a `fence`, only while that lease holds.
+    pub fn record_relayed(
+        &self,
+        op: &RelayedOp,
+        fence: Option<&lease::Fence>,
+    ) -> Result<(), StoreError> {
         self.with(|tx| {
-            tx.execute(
-                "INSERT INTO user_ops (hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt, sender, nonce, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                 ON CONFLICT (hash) DO UPDATE SET tx_hash = ?4, tx_nonce = ?5, max_fee = ?6, priority_fee = ?7, submitted_at = ?8, receipt = ?9, status = ?12",
-                params![
-                    op.hash,
-                    op.chain_id as i64,
-                    op.op_json,
-                    op.tx_hash,
-                    op.tx_nonce as i64,
-                    op.max_fee.to_string(),
-                    op.priority_fee.to_string(),
-                    op.submitted_at as i64,
-                    op.receipt_json,
-                    op.sender,
-                    op.nonce,
-                    op.status
-                ],
-            )?;
-            Ok(())
+            lease::check(tx, fence)?;
+            record_relayed(tx, op)
+        })
+    }
+
+    /// Operations of `chain_id` accepted by an instance that did not lead the chain, oldest
+    /// first, for the leading one to submit.
+    pub fn queued(&self, chain_id: u64) -> Result<Vec<RelayedOp>, StoreError> {
+        self.read(|tx| {
+            tx.query(
+                &format!(
+                    "SELECT {RELAYED_COLUMNS} FROM user_ops
+                     WHERE chain_id = ?1 AND status = 'queued' ORDER BY submitted_at"
+                ),
+                args![chain_id],
+            )?
+            .iter()
+            .map(row_to_relayed)
+            .collect()
         })
     }
 
     /// A relayed UserOperation by hash.
     pub fn relayed(&self, hash: &str) -> Result<Option<RelayedOp>, StoreError> {
         self.read(|tx| {
-            tx.query_row(
-                "SELECT hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt, sender, nonce, status FROM user_ops WHERE hash = ?1",
-                params![hash],
-                row_to_relayed,
-            )
-            .optional()
-            .map_err(StoreError::from)?
-            .map(|r| r.map_err(StoreError::Corrupt))
+            tx.query_opt(
+                &format!("SELECT {RELAYED_COLUMNS} FROM user_ops WHERE hash = ?1"),
+                args![hash],
+            )?
+            .map(|row| row_to_relayed(&row))
             .transpose()
         })
     }
@@ -752,36 +870,32 @@ impl Store {
         nonce: &str,
     ) -> Result<Option<RelayedOp>, StoreError> {
         self.read(|tx| {
-            tx.query_row(
-                "SELECT hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt, sender, nonce, status
-                 FROM user_ops WHERE chain_id = ?1 AND sender = ?2 AND nonce = ?3 AND status = 'pending'",
-                params![chain_id as i64, sender, nonce],
-                row_to_relayed,
-            )
-            .optional()
-            .map_err(StoreError::from)?
-            .map(|r| r.map_err(StoreError::Corrupt))
+            tx.query_opt(
+                &format!(
+                    "SELECT {RELAYED_COLUMNS} FROM user_ops
+                     WHERE chain_id = ?1 AND sender = ?2 AND nonce = ?3 AND status = 'pending'"
+                ),
+                args![chain_id, sender, nonce],
+            )?
+            .map(|row| row_to_relayed(&row))
             .transpose()
         })
     }
 
     /// What the relay saw of `entity` on `chain_id` today.
     pub fn reputation(&self, chain_id: u64, entity: &str) -> Result<Reputation, StoreError> {
-        // One statement, read on every request: no transaction around it, the statement cached.
-        let conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
-        let row: Option<(i64, i64, i64, i64)> = conn
-            .prepare_cached(
+        // One statement, read on every request: no transaction around it.
+        let row = self.single(|sql| {
+            sql.query_opt(
                 "SELECT seen, included, failed, day FROM reputation WHERE chain_id = ?1 AND entity = ?2",
-            )?
-            .query_row(params![chain_id as i64, entity], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
-            .optional()?;
+                args![chain_id, entity],
+            )
+        })?;
         Ok(match row {
-            Some((seen, included, failed, day)) if day as u64 == today() => Reputation {
-                seen: seen as u64,
-                included: included as u64,
-                failed: failed as u64,
+            Some(row) if row.uint(3)? == today() => Reputation {
+                seen: row.uint(0)?,
+                included: row.uint(1)?,
+                failed: row.uint(2)?,
             },
             _ => Reputation::default(),
         })
@@ -789,8 +903,8 @@ impl Store {
 
     /// Counts one more operation of `entity`: submitted, included or failed on chain.
     pub fn count(&self, chain_id: u64, entity: &str, outcome: Outcome) -> Result<(), StoreError> {
-        let day = today() as i64;
-        let (seen, included, failed) = match outcome {
+        let day = today();
+        let (seen, included, failed): (i64, i64, i64) = match outcome {
             Outcome::Seen => (1, 0, 0),
             Outcome::Included => (0, 1, 0),
             Outcome::Failed => (0, 0, 1),
@@ -800,11 +914,11 @@ impl Store {
                 "INSERT INTO reputation (chain_id, entity, seen, included, failed, day)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (chain_id, entity) DO UPDATE SET
-                   seen = CASE WHEN day = ?6 THEN seen + ?3 ELSE ?3 END,
-                   included = CASE WHEN day = ?6 THEN included + ?4 ELSE ?4 END,
-                   failed = CASE WHEN day = ?6 THEN failed + ?5 ELSE ?5 END,
+                   seen = CASE WHEN reputation.day = ?6 THEN reputation.seen + ?3 ELSE ?3 END,
+                   included = CASE WHEN reputation.day = ?6 THEN reputation.included + ?4 ELSE ?4 END,
+                   failed = CASE WHEN reputation.day = ?6 THEN reputation.failed + ?5 ELSE ?5 END,
                    day = ?6",
-                params![chain_id as i64, entity, seen, included, failed, day],
+                args![chain_id, entity, seen, included, failed, day],
             )?;
             Ok(())
         })
@@ -813,72 +927,89 @@ impl Store {
     /// Relayed operations of `chain_id` still without receipt.
     pub fn pending_relayed(&self, chain_id: u64) -> Result<Vec<RelayedOp>, StoreError> {
         self.read(|tx| {
-            let mut stmt = tx.prepare(
-                "SELECT hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt, sender, nonce, status
-                 FROM user_ops WHERE chain_id = ?1 AND status = 'pending' ORDER BY tx_nonce",
-            )?;
-            let rows = stmt.query_map(params![chain_id as i64], row_to_relayed)?;
-            let mut out = Vec::new();
-            for row in rows {
-                out.push(row?.map_err(StoreError::Corrupt)?);
-            }
-            Ok(out)
+            tx.query(
+                &format!(
+                    "SELECT {RELAYED_COLUMNS} FROM user_ops
+                     WHERE chain_id = ?1 AND status = 'pending' ORDER BY tx_nonce"
+                ),
+                args![chain_id],
+            )?
+            .iter()
+            .map(row_to_relayed)
+            .collect()
         })
     }
 }
 
-type RelayedRow = Result<RelayedOp, String>;
+/// Records a submitted UserOperation in `tx`.
+fn record_relayed(tx: &dyn Sql, op: &RelayedOp) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO user_ops (hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt, sender, nonce, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (hash) DO UPDATE SET tx_hash = ?4, tx_nonce = ?5, max_fee = ?6, priority_fee = ?7, submitted_at = ?8, receipt = ?9, status = ?12",
+        args![
+            &op.hash,
+            op.chain_id,
+            &op.op_json,
+            &op.tx_hash,
+            op.tx_nonce,
+            op.max_fee.to_string(),
+            op.priority_fee.to_string(),
+            op.submitted_at,
+            op.receipt_json.clone(),
+            &op.sender,
+            &op.nonce,
+            &op.status
+        ],
+    )?;
+    Ok(())
+}
 
-fn row_to_relayed(r: &rusqlite::Row<'_>) -> rusqlite::Result<RelayedRow> {
-    let max_fee: String = r.get(5)?;
-    let priority_fee: String = r.get(6)?;
-    let op = (|| -> Result<RelayedOp, String> {
-        Ok(RelayedOp {
-            hash: r.get(0).map_err(|e| e.to_string())?,
-            chain_id: r.get::<_, i64>(1).map_err(|e| e.to_string())? as u64,
-            op_json: r.get(2).map_err(|e| e.to_string())?,
-            tx_hash: r.get(3).map_err(|e| e.to_string())?,
-            tx_nonce: r.get::<_, i64>(4).map_err(|e| e.to_string())? as u64,
-            max_fee: max_fee.parse().map_err(|_| max_fee.clone())?,
-            priority_fee: priority_fee.parse().map_err(|_| priority_fee.clone())?,
-            submitted_at: r.get::<_, i64>(7).map_err(|e| e.to_string())? as u64,
-            receipt_json: r.get(8).map_err(|e| e.to_string())?,
-            sender: r.get(9).map_err(|e| e.to_string())?,
-            nonce: r.get(10).map_err(|e| e.to_string())?,
-            status: r.get(11).map_err(|e| e.to_string())?,
-        })
-    })();
-    Ok(op)
+/// The columns [`row_to_relayed`] reads.
+const RELAYED_COLUMNS: &str = "hash, chain_id, op, tx_hash, tx_nonce, max_fee, priority_fee, submitted_at, receipt, sender, nonce, status";
+
+fn row_to_relayed(r: &sql::Row) -> Result<RelayedOp, StoreError> {
+    Ok(RelayedOp {
+        hash: r.text(0)?,
+        chain_id: r.uint(1)?,
+        op_json: r.text(2)?,
+        tx_hash: r.text(3)?,
+        tx_nonce: r.uint(4)?,
+        max_fee: r.wei(5)?,
+        priority_fee: r.wei(6)?,
+        submitted_at: r.uint(7)?,
+        receipt_json: r.opt_text(8)?,
+        sender: r.text(9)?,
+        nonce: r.text(10)?,
+        status: r.text(11)?,
+    })
 }
 
 /// Checks the limits and reserves in `tx` (see [`Store::reserve`]).
 fn reserve_in(
-    tx: &Connection,
+    tx: &dyn Sql,
     reservation: &Reservation,
     limits: &Limits,
     notify: bool,
 ) -> Result<Result<i64, LimitReached>, StoreError> {
     let mut r = reservation.clone();
-    let replaced: Vec<(i64, String, String, i64, String)> = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT id, app, sender, window_start, max_cost FROM sponsorships
-             WHERE chain_id = ?1 AND sender = ?2 AND nonce = ?3 AND status = 'reserved'",
-        )?;
-        stmt.query_map(params![r.chain_id as i64, r.sender, r.nonce], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-            ))
-        })?
-        .collect::<Result<_, _>>()?
-    };
-    for (id, app, sender, window, max_cost) in &replaced {
-        let max_cost = wei(max_cost)?;
+    let replaced = tx.query(
+        "SELECT id, app, sender, window_start, max_cost FROM sponsorships
+         WHERE chain_id = ?1 AND sender = ?2 AND nonce = ?3 AND status = 'reserved'",
+        args![r.chain_id, &r.sender, &r.nonce],
+    )?;
+    for row in &replaced {
+        let max_cost = row.wei(4)?;
         r.max_cost = r.max_cost.max(max_cost);
-        release(tx, *id, app, r.chain_id, sender, *window as u64, max_cost)?;
+        release(
+            tx,
+            row.int(0)?,
+            &row.text(1)?,
+            r.chain_id,
+            &row.text(2)?,
+            row.uint(3)?,
+            max_cost,
+        )?;
     }
     let (reached, used) = check_usage(tx, &r, limits)?;
     if let Some(reached) = reached {
@@ -897,23 +1028,23 @@ fn reserve_in(
             spend.saturating_add(r.max_cost),
         )?;
     }
-    tx.prepare_cached(
-        "INSERT INTO sponsorships (app, chain_id, sender, nonce, window_start, max_cost, valid_until, status, created_at, client)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'reserved', ?8, ?9)",
-    )?
-    .execute(params![
-            r.app,
-            r.chain_id as i64,
-            r.sender,
-            r.nonce,
-            r.window_start as i64,
-            r.max_cost.to_string(),
-            r.valid_until as i64,
-            now() as i64,
-            r.client
-        ],
-    )?;
-    let id = tx.last_insert_rowid();
+    let id = tx
+        .query_one(
+            "INSERT INTO sponsorships (app, chain_id, sender, nonce, window_start, max_cost, valid_until, status, created_at, client)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'reserved', ?8, ?9) RETURNING id",
+            args![
+                &r.app,
+                r.chain_id,
+                &r.sender,
+                &r.nonce,
+                r.window_start,
+                r.max_cost.to_string(),
+                r.valid_until,
+                now(),
+                &r.client
+            ],
+        )?
+        .int(0)?;
     if notify {
         let (ops, spend) = used[1];
         let total = (ops + 1, spend.saturating_add(r.max_cost));
@@ -930,7 +1061,7 @@ const SETTLED_BY_HASH: &str =
     "SELECT id FROM sponsorships WHERE chain_id = ?1 AND user_op_hash = ?2";
 
 fn check(
-    tx: &Connection,
+    tx: &dyn Sql,
     r: &Reservation,
     limits: &Limits,
 ) -> Result<Option<LimitReached>, StoreError> {
@@ -942,35 +1073,31 @@ type Usage = [(u64, u128); 2];
 
 /// The limit one more operation of `r.max_cost` would break, and the usage it read.
 fn check_usage(
-    tx: &Connection,
+    tx: &dyn Sql,
     r: &Reservation,
     limits: &Limits,
 ) -> Result<(Option<LimitReached>, Usage), StoreError> {
     let (sender_ops, sender_spend) = usage(tx, &r.app, r.chain_id, &r.sender, r.window_start)?;
     let (total_ops, total_spend) = usage(tx, &r.app, r.chain_id, GLOBAL_SCOPE, r.window_start)?;
     // A reservation for the same sender and nonce would be replaced, so it does not count.
-    let open_sender: i64 = tx
-        .prepare_cached(OPEN_FOR_SENDER)?
-        .query_row(params![r.chain_id as i64, r.sender, r.nonce], |row| {
-            row.get(0)
-        })?;
-    let open_client: i64 = if r.client.is_empty() {
+    let open_sender = tx
+        .query_one(OPEN_FOR_SENDER, args![r.chain_id, &r.sender, &r.nonce])?
+        .uint(0)?;
+    let open_client = if r.client.is_empty() {
         0
     } else {
-        tx.prepare_cached(
+        tx.query_one(
             "SELECT COUNT(*) FROM sponsorships WHERE chain_id = ?1 AND status = 'reserved'
              AND client = ?2 AND NOT (sender = ?3 AND nonce = ?4)",
+            args![r.chain_id, &r.client, &r.sender, &r.nonce],
         )?
-        .query_row(
-            params![r.chain_id as i64, r.client, r.sender, r.nonce],
-            |row| row.get(0),
-        )?
+        .uint(0)?
     };
-    let reached = if open_sender as u64 >= limits.open_per_sender {
+    let reached = if open_sender >= limits.open_per_sender {
         Some(LimitReached::OpenPerSender {
             limit: limits.open_per_sender,
         })
-    } else if open_client as u64 >= limits.open_per_client {
+    } else if open_client >= limits.open_per_client {
         Some(LimitReached::OpenPerClient {
             limit: limits.open_per_client,
         })
@@ -1002,7 +1129,7 @@ fn check_usage(
 }
 
 fn release(
-    tx: &Connection,
+    tx: &dyn Sql,
     id: i64,
     app: &str,
     chain_id: u64,
@@ -1015,7 +1142,7 @@ fn release(
     }
     tx.execute(
         "UPDATE sponsorships SET status = 'released' WHERE id = ?1",
-        params![id],
+        args![id],
     )?;
     Ok(())
 }
@@ -1053,7 +1180,7 @@ fn today() -> u64 {
 }
 
 fn settle_one(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &dyn Sql,
     chain_id: u64,
     event: &SettledEvent,
     notified: &Notified,
@@ -1064,34 +1191,35 @@ fn settle_one(
         event.actual_cost,
         event.hash.as_str(),
     );
-    let already: Option<i64> = tx
-        .query_row(SETTLED_BY_HASH, params![chain_id as i64, hash], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    if already.is_some() {
+    if tx
+        .query_opt(SETTLED_BY_HASH, args![chain_id, hash])?
+        .is_some()
+    {
         return Ok(false); // the same log read twice
     }
-    let rows: Vec<(i64, String, String, i64, String)> = {
-        let mut stmt = tx.prepare(
-            "SELECT id, app, status, window_start, max_cost FROM sponsorships
-             WHERE chain_id = ?1 AND sender = ?2 AND nonce = ?3 AND status != 'settled' ORDER BY id DESC",
-        )?;
-        stmt.query_map(params![chain_id as i64, sender, nonce], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<Result<_, _>>()?
-    };
-    let Some(chosen) = rows
+    let rows = tx.query(
+        "SELECT id, app, status, window_start, max_cost FROM sponsorships
+         WHERE chain_id = ?1 AND sender = ?2 AND nonce = ?3 AND status != 'settled' ORDER BY id DESC",
+        args![chain_id, sender, nonce],
+    )?;
+    let mut open = Vec::with_capacity(rows.len());
+    for row in &rows {
+        open.push((
+            row.int(0)?,
+            row.text(1)?,
+            row.text(2)?,
+            row.uint(3)?,
+            row.wei(4)?,
+        ));
+    }
+    let Some(chosen) = open
         .iter()
         .find(|r| r.2 == "reserved")
-        .or_else(|| rows.first())
+        .or_else(|| open.first())
     else {
         return Ok(false); // not ours (another paymaster signer or app)
     };
     let (id, app, status, window, max_cost) = chosen.clone();
-    let window = window as u64;
-    let max_cost = wei(&max_cost)?;
     for scope in [sender, GLOBAL_SCOPE] {
         if status == "reserved" {
             adjust(
@@ -1110,23 +1238,15 @@ fn settle_one(
     }
     tx.execute(
         "UPDATE sponsorships SET status = 'settled', actual_cost = ?2, user_op_hash = ?3, settled_block = ?4 WHERE id = ?1",
-        params![id, actual.to_string(), hash, event.block as i64],
+        args![id, actual.to_string(), hash, event.block],
     )?;
     if is_notified(notified, &app) {
         crate::alerts::settled_event(tx, &app, chain_id, event)?;
     }
     // Other signatures for the same nonce can never be used now.
-    for (other, app, status, window, max_cost) in &rows {
+    for (other, app, status, window, max_cost) in &open {
         if *other != id && status == "reserved" {
-            release(
-                tx,
-                *other,
-                app,
-                chain_id,
-                sender,
-                *window as u64,
-                wei(max_cost)?,
-            )?;
+            release(tx, *other, app, chain_id, sender, *window, *max_cost)?;
         }
     }
     Ok(true)
@@ -1199,18 +1319,22 @@ mod tests {
         // Settling frees the difference between reserved and actual.
         let events = vec![event("a", "0", 100, "h0", 7)];
         assert_eq!(
-            store.settle_range(1, &events, 10, B256::ZERO, 64).unwrap(),
+            store
+                .settle_range(1, &events, 10, B256::ZERO, 64, None)
+                .unwrap(),
             1
         );
         assert_eq!(
-            store.settle_range(1, &events, 10, B256::ZERO, 64).unwrap(),
+            store
+                .settle_range(1, &events, 10, B256::ZERO, 64, None)
+                .unwrap(),
             0,
             "idempotent"
         );
         assert_eq!(store.usage("app", 1, None, 0).unwrap(), (2, 500));
         assert_eq!(store.last_block(1).unwrap(), Some(10));
         // Expiry releases the unused one.
-        assert_eq!(store.release_expired(1, 101).unwrap(), 1);
+        assert_eq!(store.release_expired(1, 101, None).unwrap(), 1);
         assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 100));
         let totals = store.totals(1).unwrap();
         assert_eq!(
@@ -1330,8 +1454,8 @@ mod tests {
     #[test]
     fn the_lookups_on_every_request_and_event_use_their_indexes() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).unwrap();
-        let conn = store.conn.lock().unwrap();
+        let _store = Store::open(&dir.path().join("db")).unwrap();
+        let conn = Connection::open(dir.path().join("db")).unwrap();
         for (sql, index) in [
             (OPEN_FOR_SENDER, "sponsorships_sender_open"),
             (SETTLED_BY_HASH, "sponsorships_by_hash"),
@@ -1377,9 +1501,13 @@ mod tests {
             failed.clone(),
             event("c", "0", 300, "0xcc", 2),
         ];
-        store.settle_range(1, &events, 2, B256::ZERO, 64).unwrap();
+        store
+            .settle_range(1, &events, 2, B256::ZERO, 64, None)
+            .unwrap();
         // The same logs read again add nothing.
-        store.settle_range(1, &events, 2, B256::ZERO, 64).unwrap();
+        store
+            .settle_range(1, &events, 2, B256::ZERO, 64, None)
+            .unwrap();
         let told: Vec<(String, String)> = store
             .due_alerts(i64::MAX as u64, 100)
             .unwrap()
@@ -1461,11 +1589,11 @@ mod tests {
         );
         let hash = B256::repeat_byte(1);
         store
-            .settle_range(1, &[event("a", "0", 100, "h0", 12)], 12, hash, 64)
+            .settle_range(1, &[event("a", "0", 100, "h0", 12)], 12, hash, 64, None)
             .unwrap();
         assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 100));
         assert_eq!(store.recent_blocks(1).unwrap(), vec![(12, hash)]);
-        assert_eq!(store.rollback(1, 11).unwrap(), 1);
+        assert_eq!(store.rollback(1, 11, None).unwrap(), 1);
         assert_eq!(store.last_block(1).unwrap(), Some(11));
         assert!(store.recent_blocks(1).unwrap().is_empty());
         assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 400));
@@ -1478,6 +1606,7 @@ mod tests {
                 13,
                 B256::repeat_byte(2),
                 64,
+                None,
             )
             .unwrap();
         assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 120));

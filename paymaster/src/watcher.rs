@@ -13,47 +13,105 @@ use harbor_core::keys::{LocalSigner, Signer};
 
 use crate::chain::{BundleFees, ChainRuntime, unix_now};
 use crate::metrics::Metrics;
+use crate::store::lease::Fence;
 use crate::store::{Outcome, RelayedOp, SettledEvent, Store};
 
 impl ChainRuntime {
-    /// One watcher round.
+    /// One watcher round; returns this instance's fence when it leads the chain (and did the
+    /// chain's single-writer work: settlement, expiry, queued and stuck bundles).
     pub async fn poll(
         &self,
         store: &Store,
         relayer: &LocalSigner,
         metrics: &Metrics,
-    ) -> Result<(), String> {
+    ) -> Result<Option<Fence>, String> {
         let chain = self.chain_id().to_string();
         let head = self
             .node
             .block_header(None)
             .await
             .map_err(|e| e.to_string())?;
-        let rolled_back = self.undo_reorg(store).await?;
-        if rolled_back > 0 {
-            metrics.inc("harbor_paymaster_reorgs_total", &[("chain", &chain)]);
-        }
-        self.settle(store, head.number).await?;
-        // Logs up to the head are settled; anything expired by its time can never be used.
-        store
-            .release_expired(self.chain_id(), head.timestamp)
-            .map_err(|e| e.to_string())?;
+        // Every instance answers requests, so every instance follows the head and the fees.
         self.set_latest_block(head.number);
         self.set_chain_time(head.timestamp);
         match self.read_fees().await {
             Ok(fees) => self.set_network_fees(fees),
             Err(e) => tracing::warn!(chain = %chain, error = %e.message, "fees not read"),
         }
-        self.follow_relayed(store, relayer, metrics, head.timestamp)
+        let fence = self
+            .lead(store, relayer.address())
+            .map_err(|e| e.to_string())?;
+        metrics.set(
+            "harbor_paymaster_leader",
+            &[("chain", &chain)],
+            if fence.is_some() { 1.0 } else { 0.0 },
+        );
+        let Some(fence) = fence else {
+            self.export_metrics(store, relayer, metrics, head.number)
+                .await;
+            return Ok(None);
+        };
+        let rolled_back = self.undo_reorg(store, &fence).await?;
+        if rolled_back > 0 {
+            metrics.inc("harbor_paymaster_reorgs_total", &[("chain", &chain)]);
+        }
+        self.settle(store, head.number, &fence).await?;
+        // Logs up to the head are settled; anything expired by its time can never be used.
+        store
+            .release_expired(self.chain_id(), head.timestamp, Some(&fence))
+            .map_err(|e| e.to_string())?;
+        self.submit_queued(store, relayer, metrics, &fence).await?;
+        self.follow_relayed(store, relayer, metrics, head.timestamp, &fence)
             .await?;
         self.export_metrics(store, relayer, metrics, head.number)
             .await;
+        Ok(Some(fence))
+    }
+
+    /// Submits the operations other instances accepted while this one leads the chain; an
+    /// operation that no longer validates is dropped (its sender is told by its receipt: none).
+    async fn submit_queued(
+        &self,
+        store: &Store,
+        relayer: &LocalSigner,
+        metrics: &Metrics,
+        fence: &Fence,
+    ) -> Result<(), String> {
+        let chain = self.chain_id().to_string();
+        for queued in store.queued(self.chain_id()).map_err(|e| e.to_string())? {
+            let (Ok(op), Ok(hash)) = (
+                serde_json::from_str::<UserOperation>(&queued.op_json),
+                queued.hash.parse::<B256>(),
+            ) else {
+                continue;
+            };
+            let fees = BundleFees::for_op(&op, self.network_fees().await.map_err(|e| e.message)?);
+            let outcome = match self.simulate(&op, relayer.address(), fees).await {
+                Ok(_) => self
+                    .submit(&op, hash, relayer, store, fees, None, fence)
+                    .await
+                    .map(|tx_hash| tracing::info!(chain = %chain, user_op = %queued.hash, %tx_hash, "submitted a queued operation")),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = outcome {
+                tracing::warn!(chain = %chain, user_op = %queued.hash, error = %e.message, "queued operation dropped");
+                metrics.inc(
+                    "harbor_paymaster_dropped_bundles_total",
+                    &[("chain", &chain)],
+                );
+                let mut dropped = queued.clone();
+                dropped.status = "dropped".into();
+                store
+                    .record_relayed(&dropped, Some(fence))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
         Ok(())
     }
 
     /// Checks the newest block read against the chain; on a mismatch walks back over the kept
     /// hashes to the last block both agree on and undoes everything settled after it.
-    async fn undo_reorg(&self, store: &Store) -> Result<usize, String> {
+    async fn undo_reorg(&self, store: &Store, fence: &Fence) -> Result<usize, String> {
         let known = store
             .recent_blocks(self.chain_id())
             .map_err(|e| e.to_string())?;
@@ -71,7 +129,7 @@ impl ChainRuntime {
             }
         }
         let undone = store
-            .rollback(self.chain_id(), fork)
+            .rollback(self.chain_id(), fork, Some(fence))
             .map_err(|e| e.to_string())?;
         tracing::warn!(
             chain = self.chain_id(),
@@ -90,7 +148,7 @@ impl ChainRuntime {
         }
     }
 
-    async fn settle(&self, store: &Store, latest: u64) -> Result<(), String> {
+    async fn settle(&self, store: &Store, latest: u64, fence: &Fence) -> Result<(), String> {
         let from = store
             .last_block(self.chain_id())
             .map_err(|e| e.to_string())?
@@ -141,6 +199,7 @@ impl ChainRuntime {
                     end,
                     end_hash,
                     self.config.reorg_depth,
+                    Some(fence),
                 )
                 .map_err(|e| e.to_string())?;
             start = end + 1;
@@ -154,6 +213,7 @@ impl ChainRuntime {
         relayer: &LocalSigner,
         metrics: &Metrics,
         chain_time: u64,
+        fence: &Fence,
     ) -> Result<(), String> {
         let chain = self.chain_id().to_string();
         for relayed in store
@@ -171,7 +231,9 @@ impl ChainRuntime {
                     let mut done = relayed.clone();
                     done.receipt_json = Some(receipt.to_string());
                     done.status = if executed { "included" } else { "failed" }.into();
-                    store.record_relayed(&done).map_err(|e| e.to_string())?;
+                    store
+                        .record_relayed(&done, Some(fence))
+                        .map_err(|e| e.to_string())?;
                     let outcome = if executed {
                         Outcome::Included
                     } else {
@@ -188,7 +250,7 @@ impl ChainRuntime {
                 Ok(None) => {
                     let age = unix_now().saturating_sub(relayed.submitted_at);
                     if age >= self.config.bump_after_seconds {
-                        self.unstick(&relayed, relayer, store, metrics, chain_time)
+                        self.unstick(&relayed, relayer, store, metrics, chain_time, fence)
                             .await?;
                     }
                 }
@@ -210,6 +272,7 @@ impl ChainRuntime {
         store: &Store,
         metrics: &Metrics,
         chain_time: u64,
+        fence: &Fence,
     ) -> Result<(), String> {
         let Ok(op) = serde_json::from_str::<UserOperation>(&relayed.op_json) else {
             return Ok(());
@@ -240,7 +303,9 @@ impl ChainRuntime {
                     );
                     let mut dropped = relayed.clone();
                     dropped.status = "dropped".into();
-                    store.record_relayed(&dropped).map_err(|e| e.to_string())?;
+                    store
+                        .record_relayed(&dropped, Some(fence))
+                        .map_err(|e| e.to_string())?;
                     for entity in entities(relayed) {
                         let _ = store.count(self.chain_id(), &entity, Outcome::Failed);
                     }
@@ -258,7 +323,7 @@ impl ChainRuntime {
         };
         let hash = relayed.hash.parse::<B256>().unwrap_or_default();
         match self
-            .submit(&op, hash, relayer, store, fees, Some(relayed))
+            .submit(&op, hash, relayer, store, fees, Some(relayed), fence)
             .await
         {
             Ok(tx_hash) => {
@@ -329,9 +394,10 @@ impl ChainRuntime {
         let interval = Duration::from_millis(self.config.poll_interval_ms.max(50));
         loop {
             match self.poll(&store, &relayer, &metrics).await {
-                Ok(()) => {
+                Ok(None) => {}
+                Ok(Some(fence)) => {
                     if let Err(error) = self
-                        .watch_alerts(&store, self.latest_block(), &webhook_apps)
+                        .watch_alerts(&store, self.latest_block(), &webhook_apps, Some(&fence))
                         .await
                     {
                         tracing::warn!(chain = self.chain_id(), %error, "alerts round failed");

@@ -5,7 +5,9 @@ use alloy_primitives::Address;
 use serde_json::{Value, json};
 
 use crate::codes;
-use crate::error::{Classified, ErrorKind};
+#[cfg(all(feature = "vault", feature = "net"))]
+use crate::error::Classified;
+use crate::error::ErrorKind;
 use crate::evm::{TxError, TypedDataError};
 use crate::keys::SignError;
 use crate::rpc::RpcError;

@@ -1,17 +1,17 @@
 //! The reservation writer: a thread of its own, with its own connection, commits the
 //! reservations waiting in its queue together — one transaction, a savepoint each — and answers
 //! each only after that commit, so a signed sponsorship is always durably reserved first while
-//! the async workers never wait on SQLite. A second thread checkpoints the WAL, so no request
-//! pays for it.
+//! the async workers never wait on the database. With SQLite a second thread checkpoints the
+//! WAL, so no request pays for it.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use super::sql::{self, Conn};
 use super::{LimitReached, Limits, Notified, Reservation, StoreError};
 
 /// Reservations committed in one transaction at most.
@@ -45,21 +45,25 @@ impl std::fmt::Debug for Job {
 }
 
 impl Writer {
-    /// Starts the writer and the checkpointer on the database at `path`.
-    pub(super) fn start(path: &Path, notified: Notified) -> Result<Writer, StoreError> {
-        let writer = super::connect(path)?;
-        let checkpointer = super::connect(path)?;
+    /// Starts the writer on `conn` and, for SQLite, the checkpointer on `checkpointer`.
+    pub(super) fn start(
+        conn: Box<dyn Conn>,
+        checkpointer: Option<Connection>,
+        notified: Notified,
+    ) -> Result<Writer, StoreError> {
         let (queue, jobs) = mpsc::channel(QUEUE);
         let stop = Arc::new(AtomicBool::new(false));
         std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || write(writer, jobs, &notified))
+            .spawn(move || write(conn, jobs, &notified))
             .map_err(|e| StoreError::Thread(e.to_string()))?;
-        let stopped = Arc::clone(&stop);
-        std::thread::Builder::new()
-            .name("store-checkpoint".into())
-            .spawn(move || checkpoint(checkpointer, &stopped))
-            .map_err(|e| StoreError::Thread(e.to_string()))?;
+        if let Some(checkpointer) = checkpointer {
+            let stopped = Arc::clone(&stop);
+            std::thread::Builder::new()
+                .name("store-checkpoint".into())
+                .spawn(move || checkpoint(checkpointer, &stopped))
+                .map_err(|e| StoreError::Thread(e.to_string()))?;
+        }
         Ok(Writer { queue, stop })
     }
 
@@ -84,7 +88,7 @@ impl Drop for Writer {
     }
 }
 
-fn write(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, notified: &Notified) {
+fn write(mut conn: Box<dyn Conn>, mut jobs: mpsc::Receiver<Job>, notified: &Notified) {
     while let Some(first) = jobs.blocking_recv() {
         let mut group = vec![first];
         while group.len() < GROUP {
@@ -93,7 +97,7 @@ fn write(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, notified: &Notifie
                 Err(_) => break,
             }
         }
-        let answers = commit(&mut conn, &group, notified);
+        let answers = commit(conn.as_mut(), &group, notified);
         for (job, answer) in group.into_iter().zip(answers) {
             let _ = job.reply.send(answer);
         }
@@ -102,26 +106,19 @@ fn write(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, notified: &Notifie
 
 /// Runs each job in a savepoint of one transaction and commits it; when the commit fails, every
 /// job gets the error (none of them is reserved).
-fn commit(conn: &mut Connection, group: &[Job], notified: &Notified) -> Vec<Answer> {
-    let mut run = || -> Result<Vec<Answer>, StoreError> {
-        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+fn commit(conn: &mut dyn Conn, group: &[Job], notified: &Notified) -> Vec<Answer> {
+    let run = sql::transaction(conn, true, |tx| {
         let mut answers = Vec::with_capacity(group.len());
         for job in group {
-            let savepoint = tx.savepoint()?;
             let notify = super::is_notified(notified, &job.reservation.app);
-            match super::reserve_in(&savepoint, &job.reservation, &job.limits, notify) {
-                Ok(answer) => {
-                    savepoint.commit()?;
-                    answers.push(Ok(answer));
-                }
-                // Dropping the savepoint rolls this job back; the others stay.
-                Err(error) => answers.push(Err(error)),
-            }
+            // A failing job is undone alone; the others stay.
+            answers.push(sql::savepoint(tx, |tx| {
+                super::reserve_in(tx, &job.reservation, &job.limits, notify)
+            }));
         }
-        tx.commit()?;
         Ok(answers)
-    };
-    match run() {
+    });
+    match run {
         Ok(answers) => answers,
         Err(error) => {
             tracing::error!(%error, reservations = group.len(), "reservations not committed");
