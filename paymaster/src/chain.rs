@@ -116,6 +116,16 @@ pub struct ChainRuntime {
     lease: Mutex<Option<Fence>>,
 }
 
+/// The store as the chain's leading instance writes to it: every write checked against its
+/// lease.
+#[derive(Debug, Clone, Copy)]
+pub struct Leading<'a> {
+    /// The store.
+    pub store: &'a Store,
+    /// The lease this instance holds.
+    pub fence: &'a Fence,
+}
+
 impl ChainRuntime {
     /// Connects to the chain's node (and upstream bundler).
     pub fn new(config: ChainConfig) -> Result<Self, RpcError> {
@@ -537,11 +547,11 @@ impl ChainRuntime {
         op: &UserOperation,
         user_op_hash: B256,
         relayer: &LocalSigner,
-        store: &Store,
+        leading: Leading<'_>,
         fees: BundleFees,
         replacing: Option<&RelayedOp>,
-        fence: &Fence,
     ) -> Result<B256, RpcFailure> {
+        let Leading { store, fence } = leading;
         let gas = bundle_gas(op);
         let mut next = self.next_nonce.lock().await;
         let nonce = match replacing {

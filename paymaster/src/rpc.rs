@@ -549,10 +549,12 @@ impl Relay {
                 &op,
                 hash,
                 &self.relayer,
-                &self.store,
+                crate::chain::Leading {
+                    store: &self.store,
+                    fence: &fence,
+                },
                 fees,
                 replacing.as_ref(),
-                &fence,
             )
             .await?;
         self.metrics.inc(

@@ -11,7 +11,7 @@ use alloy_sol_types::SolEvent;
 use harbor_core::aa::{IEntryPoint, UserOperation};
 use harbor_core::keys::{LocalSigner, Signer};
 
-use crate::chain::{BundleFees, ChainRuntime, unix_now};
+use crate::chain::{BundleFees, ChainRuntime, Leading, unix_now};
 use crate::metrics::Metrics;
 use crate::store::lease::Fence;
 use crate::store::{Outcome, RelayedOp, SettledEvent, Store};
@@ -88,7 +88,7 @@ impl ChainRuntime {
             let fees = BundleFees::for_op(&op, self.network_fees().await.map_err(|e| e.message)?);
             let outcome = match self.simulate(&op, relayer.address(), fees).await {
                 Ok(_) => self
-                    .submit(&op, hash, relayer, store, fees, None, fence)
+                    .submit(&op, hash, relayer, Leading { store, fence }, fees, None)
                     .await
                     .map(|tx_hash| tracing::info!(chain = %chain, user_op = %queued.hash, %tx_hash, "submitted a queued operation")),
                 Err(e) => Err(e),
@@ -323,7 +323,14 @@ impl ChainRuntime {
         };
         let hash = relayed.hash.parse::<B256>().unwrap_or_default();
         match self
-            .submit(&op, hash, relayer, store, fees, Some(relayed), fence)
+            .submit(
+                &op,
+                hash,
+                relayer,
+                Leading { store, fence },
+                fees,
+                Some(relayed),
+            )
             .await
         {
             Ok(tx_hash) => {
