@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+pub mod postgres;
 mod root;
 pub use root::{find_root_from, repo_root};
 

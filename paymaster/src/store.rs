@@ -1255,6 +1255,38 @@ fn settle_one(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use harbor_devnet::postgres::TempPostgres;
+
+    /// What keeps a test's database alive.
+    #[allow(dead_code)]
+    enum Keep {
+        Dir(tempfile::TempDir),
+        Server(TempPostgres),
+    }
+
+    /// A database on each backend: a SQLite file, and a PostgreSQL server of its own; each
+    /// opened by `instances` stores (relay instances) at once.
+    fn databases(instances: usize) -> Vec<(Vec<Store>, Keep)> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let sqlite = (0..instances)
+            .map(|_| Store::open(&path).unwrap())
+            .collect();
+        let server = TempPostgres::start(false).expect("a PostgreSQL server for the tests");
+        let url = server.database("relay").unwrap();
+        let postgres = (0..instances)
+            .map(|_| Store::open_postgres(&url).unwrap())
+            .collect();
+        vec![(sqlite, Keep::Dir(dir)), (postgres, Keep::Server(server))]
+    }
+
+    /// One store on each backend.
+    fn stores() -> Vec<(Store, Keep)> {
+        databases(1)
+            .into_iter()
+            .map(|(mut stores, keep)| (stores.remove(0), keep))
+            .collect()
+    }
 
     fn reservation(sender: &str, nonce: &str, cost: u128) -> Reservation {
         Reservation {
@@ -1291,63 +1323,61 @@ mod tests {
 
     #[test]
     fn limits_reserve_settle_release() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).unwrap();
-        assert!(
-            store
-                .reserve(&reservation("a", "0", 400), &LIMITS)
-                .unwrap()
-                .is_ok()
-        );
-        assert!(
-            store
-                .reserve(&reservation("a", "1", 400), &LIMITS)
-                .unwrap()
-                .is_ok()
-        );
-        assert_eq!(
-            store.reserve(&reservation("a", "2", 1), &LIMITS).unwrap(),
-            Err(LimitReached::SenderOps { limit: 2 })
-        );
-        assert_eq!(
-            store.reserve(&reservation("b", "0", 800), &LIMITS).unwrap(),
-            Err(LimitReached::TotalSpend {
-                limit: 1500,
-                used: 800
-            })
-        );
-        // Settling frees the difference between reserved and actual.
-        let events = vec![event("a", "0", 100, "h0", 7)];
-        assert_eq!(
-            store
-                .settle_range(1, &events, 10, B256::ZERO, 64, None)
-                .unwrap(),
-            1
-        );
-        assert_eq!(
-            store
-                .settle_range(1, &events, 10, B256::ZERO, 64, None)
-                .unwrap(),
-            0,
-            "idempotent"
-        );
-        assert_eq!(store.usage("app", 1, None, 0).unwrap(), (2, 500));
-        assert_eq!(store.last_block(1).unwrap(), Some(10));
-        // Expiry releases the unused one.
-        assert_eq!(store.release_expired(1, 101, None).unwrap(), 1);
-        assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 100));
-        let totals = store.totals(1).unwrap();
-        assert_eq!(
-            (totals.settled, totals.released, totals.reserved),
-            (1, 1, 0)
-        );
-        assert_eq!(totals.settled_wei, 100);
+        for (store, _keep) in stores() {
+            assert!(
+                store
+                    .reserve(&reservation("a", "0", 400), &LIMITS)
+                    .unwrap()
+                    .is_ok()
+            );
+            assert!(
+                store
+                    .reserve(&reservation("a", "1", 400), &LIMITS)
+                    .unwrap()
+                    .is_ok()
+            );
+            assert_eq!(
+                store.reserve(&reservation("a", "2", 1), &LIMITS).unwrap(),
+                Err(LimitReached::SenderOps { limit: 2 })
+            );
+            assert_eq!(
+                store.reserve(&reservation("b", "0", 800), &LIMITS).unwrap(),
+                Err(LimitReached::TotalSpend {
+                    limit: 1500,
+                    used: 800
+                })
+            );
+            // Settling frees the difference between reserved and actual.
+            let events = vec![event("a", "0", 100, "h0", 7)];
+            assert_eq!(
+                store
+                    .settle_range(1, &events, 10, B256::ZERO, 64, None)
+                    .unwrap(),
+                1
+            );
+            assert_eq!(
+                store
+                    .settle_range(1, &events, 10, B256::ZERO, 64, None)
+                    .unwrap(),
+                0,
+                "idempotent"
+            );
+            assert_eq!(store.usage("app", 1, None, 0).unwrap(), (2, 500));
+            assert_eq!(store.last_block(1).unwrap(), Some(10));
+            // Expiry releases the unused one.
+            assert_eq!(store.release_expired(1, 101, None).unwrap(), 1);
+            assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 100));
+            let totals = store.totals(1).unwrap();
+            assert_eq!(
+                (totals.settled, totals.released, totals.reserved),
+                (1, 1, 0)
+            );
+            assert_eq!(totals.settled_wei, 100);
+        }
     }
 
     #[test]
     fn concurrent_reservations_never_overspend() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = std::sync::Arc::new(Store::open(&dir.path().join("db")).unwrap());
         let limits = Limits {
             ops_per_sender: 1000,
             ops_total: 1000,
@@ -1356,37 +1386,38 @@ mod tests {
             open_per_sender: 1000,
             open_per_client: 1000,
         };
-        let threads: Vec<_> = (0..8)
-            .map(|t| {
-                let store = store.clone();
-                std::thread::spawn(move || {
-                    (0..50)
-                        .filter(|i| {
-                            store
-                                .reserve(
-                                    &reservation(&format!("s{t}"), &i.to_string(), 97),
-                                    &limits,
-                                )
-                                .unwrap()
-                                .is_ok()
-                        })
-                        .count()
+        // Eight threads on three stores (instances) of one database.
+        for (stores, _keep) in databases(3) {
+            let stores: Vec<_> = stores.into_iter().map(std::sync::Arc::new).collect();
+            let threads: Vec<_> = (0..8)
+                .map(|t| {
+                    let store = stores[t % stores.len()].clone();
+                    std::thread::spawn(move || {
+                        (0..50)
+                            .filter(|i| {
+                                store
+                                    .reserve(
+                                        &reservation(&format!("s{t}"), &i.to_string(), 97),
+                                        &limits,
+                                    )
+                                    .unwrap()
+                                    .is_ok()
+                            })
+                            .count()
+                    })
                 })
-            })
-            .collect();
-        let granted: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
-        assert_eq!(granted, 10_000 / 97);
-        assert_eq!(
-            store.usage("app", 1, None, 0).unwrap(),
-            (granted as u64, granted as u128 * 97)
-        );
+                .collect();
+            let granted: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+            assert_eq!(granted, 10_000 / 97, "on {}", stores[0].backend());
+            assert_eq!(
+                stores[1].usage("app", 1, None, 0).unwrap(),
+                (granted as u64, granted as u128 * 97)
+            );
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn grouped_reservations_hold_the_budget_exactly_and_are_committed_when_answered() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db");
-        let store = std::sync::Arc::new(Store::open(&path).unwrap());
         let limits = Limits {
             ops_per_sender: 3,
             ops_total: 17,
@@ -1395,60 +1426,101 @@ mod tests {
             open_per_sender: 1000,
             open_per_client: 1000,
         };
-        // 200 at once against a budget of 17: they land in groups, each sees the ones before it.
-        let tasks: Vec<_> = (0..200)
-            .map(|i| {
-                let store = store.clone();
-                tokio::spawn(async move {
-                    let r = reservation(&format!("s{}", i % 40), &(i / 40).to_string(), 10);
-                    store.reserve_grouped(r, limits).await.unwrap()
+        // Three instances (each a store with its own writer) and a fourth connection to check.
+        for (mut stores, _keep) in databases(4) {
+            let observer = stores.pop().unwrap();
+            let stores: Vec<_> = stores.into_iter().map(std::sync::Arc::new).collect();
+            let backend = observer.backend();
+            // 200 at once against a budget of 17: they land in groups, each sees those before.
+            let tasks: Vec<_> = (0..200)
+                .map(|i| {
+                    let store = stores[i % stores.len()].clone();
+                    tokio::spawn(async move {
+                        let r = reservation(&format!("s{}", i % 40), &(i / 40).to_string(), 10);
+                        store.reserve_grouped(r, limits).await.unwrap()
+                    })
                 })
-            })
-            .collect();
-        let mut granted = Vec::new();
-        let mut refused = 0;
-        for task in tasks {
-            match task.await.unwrap() {
-                Ok(id) => granted.push(id),
-                Err(LimitReached::TotalOps { limit: 17 }) => refused += 1,
-                Err(other) => panic!("unexpected refusal {other:?}"),
+                .collect();
+            let mut granted = Vec::new();
+            let mut refused = 0;
+            for task in tasks {
+                match task.await.unwrap() {
+                    Ok(id) => granted.push(id),
+                    Err(LimitReached::TotalOps { limit: 17 }) => refused += 1,
+                    Err(other) => panic!("unexpected refusal {other:?} on {backend}"),
+                }
             }
-        }
-        assert_eq!((granted.len(), refused), (17, 183));
-        // Answered means committed: a separate connection sees every granted reservation.
-        let other = Connection::open(&path).unwrap();
-        let stored: i64 = other
-            .query_row(
-                "SELECT COUNT(*) FROM sponsorships WHERE status = 'reserved'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(stored, 17);
-        assert_eq!(store.usage("app", 1, None, 0).unwrap(), (17, 170));
-        // The per-sender limit holds inside one group too.
-        let one_sender: Vec<_> = (0..5)
-            .map(|n| {
-                let store = store.clone();
-                tokio::spawn(async move {
-                    store
-                        .reserve_grouped(
-                            reservation("solo", &n.to_string(), 1),
-                            Limits {
-                                ops_total: 100,
-                                ..limits
-                            },
-                        )
-                        .await
-                        .unwrap()
+            assert_eq!((granted.len(), refused), (17, 183), "on {backend}");
+            // Answered means committed: another connection sees every granted reservation.
+            assert_eq!(observer.totals(1).unwrap().reserved, 17, "on {backend}");
+            assert_eq!(observer.usage("app", 1, None, 0).unwrap(), (17, 170));
+            // The per-sender limit holds inside one group, and across instances.
+            let one_sender: Vec<_> = (0..5)
+                .map(|n| {
+                    let store = stores[n % stores.len()].clone();
+                    tokio::spawn(async move {
+                        store
+                            .reserve_grouped(
+                                reservation("solo", &n.to_string(), 1),
+                                Limits {
+                                    ops_total: 100,
+                                    ..limits
+                                },
+                            )
+                            .await
+                            .unwrap()
+                    })
                 })
-            })
-            .collect();
-        let mut solo = 0;
-        for task in one_sender {
-            solo += usize::from(task.await.unwrap().is_ok());
+                .collect();
+            let mut solo = 0;
+            for task in one_sender {
+                solo += usize::from(task.await.unwrap().is_ok());
+            }
+            assert_eq!(solo, 3, "on {backend}");
         }
-        assert_eq!(solo, 3);
+    }
+
+    #[test]
+    fn one_instance_holds_a_lease_until_it_expires_and_the_next_holder_fences_the_first() {
+        for (store, _keep) in stores() {
+            let ttl = std::time::Duration::from_millis(400);
+            let a = store.acquire_lease("chain:1", "a", ttl).unwrap().unwrap();
+            assert_eq!(a.token, 1);
+            // Held: another instance is refused; the holder renews with the same token.
+            assert_eq!(store.acquire_lease("chain:1", "b", ttl).unwrap(), None);
+            assert_eq!(
+                store.acquire_lease("chain:1", "a", ttl).unwrap(),
+                Some(a.clone())
+            );
+            store
+                .settle_range(1, &[], 5, B256::ZERO, 64, Some(&a))
+                .unwrap();
+            std::thread::sleep(ttl + std::time::Duration::from_millis(100));
+            // Expired: the next instance takes over with a new token, and the first one's writes
+            // are refused from then on.
+            let b = store.acquire_lease("chain:1", "b", ttl).unwrap().unwrap();
+            assert_eq!(b.token, 2);
+            assert!(matches!(
+                store.settle_range(1, &[], 6, B256::ZERO, 64, Some(&a)),
+                Err(StoreError::LeaseLost(_))
+            ));
+            assert_eq!(
+                store.last_block(1).unwrap(),
+                Some(5),
+                "the fenced write left nothing"
+            );
+            assert_eq!(store.acquire_lease("chain:1", "a", ttl).unwrap(), None);
+            // Given up on shutdown: taken at once.
+            store.release_lease(&b).unwrap();
+            assert_eq!(
+                store
+                    .acquire_lease("chain:1", "a", ttl)
+                    .unwrap()
+                    .unwrap()
+                    .token,
+                3
+            );
+        }
     }
 
     #[test]
@@ -1477,154 +1549,154 @@ mod tests {
 
     #[test]
     fn the_operator_is_told_of_each_sponsorship_included_or_failed_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).unwrap();
-        // Another app's sponsorships are not reported.
-        store.notify_apps(["app".to_string()].into());
-        store
-            .reserve(&reservation("a", "0", 400), &LIMITS)
-            .unwrap()
-            .unwrap();
-        store
-            .reserve(&reservation("b", "0", 400), &LIMITS)
-            .unwrap()
-            .unwrap();
-        let quiet = Reservation {
-            app: "quiet".into(),
-            ..reservation("c", "0", 400)
-        };
-        store.reserve(&quiet, &LIMITS).unwrap().unwrap();
-        let mut failed = event("b", "0", 300, "0xbb", 2);
-        failed.success = false;
-        let events = [
-            event("a", "0", 300, "0xaa", 1),
-            failed.clone(),
-            event("c", "0", 300, "0xcc", 2),
-        ];
-        store
-            .settle_range(1, &events, 2, B256::ZERO, 64, None)
-            .unwrap();
-        // The same logs read again add nothing.
-        store
-            .settle_range(1, &events, 2, B256::ZERO, 64, None)
-            .unwrap();
-        let told: Vec<(String, String)> = store
-            .due_alerts(i64::MAX as u64, 100)
-            .unwrap()
-            .into_iter()
-            .map(|due| {
-                let body: serde_json::Value = serde_json::from_str(&due.body).unwrap();
-                (
-                    body["type"].as_str().unwrap().to_owned(),
-                    body["account"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
-            list.iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect()
-        };
-        assert_eq!(
-            told,
-            pairs(&[
-                ("sponsorship.sponsored", "a"),
-                ("sponsorship.sponsored", "b"),
-                ("sponsorship.included", "a"),
-                ("sponsorship.failed", "b"),
-            ])
-        );
+        for (store, _keep) in stores() {
+            // Another app's sponsorships are not reported.
+            store.notify_apps(["app".to_string()].into());
+            store
+                .reserve(&reservation("a", "0", 400), &LIMITS)
+                .unwrap()
+                .unwrap();
+            store
+                .reserve(&reservation("b", "0", 400), &LIMITS)
+                .unwrap()
+                .unwrap();
+            let quiet = Reservation {
+                app: "quiet".into(),
+                ..reservation("c", "0", 400)
+            };
+            store.reserve(&quiet, &LIMITS).unwrap().unwrap();
+            let mut failed = event("b", "0", 300, "0xbb", 2);
+            failed.success = false;
+            let events = [
+                event("a", "0", 300, "0xaa", 1),
+                failed.clone(),
+                event("c", "0", 300, "0xcc", 2),
+            ];
+            store
+                .settle_range(1, &events, 2, B256::ZERO, 64, None)
+                .unwrap();
+            // The same logs read again add nothing.
+            store
+                .settle_range(1, &events, 2, B256::ZERO, 64, None)
+                .unwrap();
+            let told: Vec<(String, String)> = store
+                .due_alerts(i64::MAX as u64, 100)
+                .unwrap()
+                .into_iter()
+                .map(|due| {
+                    let body: serde_json::Value = serde_json::from_str(&due.body).unwrap();
+                    (
+                        body["type"].as_str().unwrap().to_owned(),
+                        body["account"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+                list.iter()
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .collect()
+            };
+            assert_eq!(
+                told,
+                pairs(&[
+                    ("sponsorship.sponsored", "a"),
+                    ("sponsorship.sponsored", "b"),
+                    ("sponsorship.included", "a"),
+                    ("sponsorship.failed", "b"),
+                ])
+            );
+        }
     }
 
     #[test]
     fn a_new_sponsorship_for_the_same_nonce_replaces_the_unused_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).unwrap();
-        let limits = Limits {
-            open_per_sender: 1,
-            ..LIMITS
-        };
-        assert!(
-            store
-                .reserve(&reservation("v", "0", 300), &limits)
-                .unwrap()
-                .is_ok()
-        );
-        // Same nonce: replaces (keeping the higher cost reserved), not a second open one.
-        assert!(
-            store
-                .reserve(&reservation("v", "0", 100), &limits)
-                .unwrap()
-                .is_ok()
-        );
-        assert_eq!(store.usage("app", 1, Some("v"), 0).unwrap(), (1, 300));
-        // Another nonce while one is open: the per-sender cap.
-        assert_eq!(
-            store.reserve(&reservation("v", "1", 100), &limits).unwrap(),
-            Err(LimitReached::OpenPerSender { limit: 1 })
-        );
-        let mut from_client = reservation("w", "0", 10);
-        from_client.client = "10.0.0.1".into();
-        let per_client = Limits {
-            open_per_client: 1,
-            ..LIMITS
-        };
-        assert!(store.reserve(&from_client, &per_client).unwrap().is_ok());
-        from_client.sender = "x".into();
-        assert_eq!(
-            store.reserve(&from_client, &per_client).unwrap(),
-            Err(LimitReached::OpenPerClient { limit: 1 })
-        );
+        for (store, _keep) in stores() {
+            let limits = Limits {
+                open_per_sender: 1,
+                ..LIMITS
+            };
+            assert!(
+                store
+                    .reserve(&reservation("v", "0", 300), &limits)
+                    .unwrap()
+                    .is_ok()
+            );
+            // Same nonce: replaces (keeping the higher cost reserved), not a second open one.
+            assert!(
+                store
+                    .reserve(&reservation("v", "0", 100), &limits)
+                    .unwrap()
+                    .is_ok()
+            );
+            assert_eq!(store.usage("app", 1, Some("v"), 0).unwrap(), (1, 300));
+            // Another nonce while one is open: the per-sender cap.
+            assert_eq!(
+                store.reserve(&reservation("v", "1", 100), &limits).unwrap(),
+                Err(LimitReached::OpenPerSender { limit: 1 })
+            );
+            let mut from_client = reservation("w", "0", 10);
+            from_client.client = "10.0.0.1".into();
+            let per_client = Limits {
+                open_per_client: 1,
+                ..LIMITS
+            };
+            assert!(store.reserve(&from_client, &per_client).unwrap().is_ok());
+            from_client.sender = "x".into();
+            assert_eq!(
+                store.reserve(&from_client, &per_client).unwrap(),
+                Err(LimitReached::OpenPerClient { limit: 1 })
+            );
+        }
     }
 
     #[test]
     fn a_reorganisation_undoes_what_the_replaced_blocks_settled() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).unwrap();
-        assert!(
+        for (store, _keep) in stores() {
+            assert!(
+                store
+                    .reserve(&reservation("a", "0", 400), &LIMITS)
+                    .unwrap()
+                    .is_ok()
+            );
+            let hash = B256::repeat_byte(1);
             store
-                .reserve(&reservation("a", "0", 400), &LIMITS)
-                .unwrap()
-                .is_ok()
-        );
-        let hash = B256::repeat_byte(1);
-        store
-            .settle_range(1, &[event("a", "0", 100, "h0", 12)], 12, hash, 64, None)
-            .unwrap();
-        assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 100));
-        assert_eq!(store.recent_blocks(1).unwrap(), vec![(12, hash)]);
-        assert_eq!(store.rollback(1, 11, None).unwrap(), 1);
-        assert_eq!(store.last_block(1).unwrap(), Some(11));
-        assert!(store.recent_blocks(1).unwrap().is_empty());
-        assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 400));
-        assert_eq!(store.totals(1).unwrap().reserved, 1);
-        // Read again in the new chain (another block): settled once more.
-        store
-            .settle_range(
-                1,
-                &[event("a", "0", 120, "h0", 13)],
-                13,
-                B256::repeat_byte(2),
-                64,
-                None,
-            )
-            .unwrap();
-        assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 120));
+                .settle_range(1, &[event("a", "0", 100, "h0", 12)], 12, hash, 64, None)
+                .unwrap();
+            assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 100));
+            assert_eq!(store.recent_blocks(1).unwrap(), vec![(12, hash)]);
+            assert_eq!(store.rollback(1, 11, None).unwrap(), 1);
+            assert_eq!(store.last_block(1).unwrap(), Some(11));
+            assert!(store.recent_blocks(1).unwrap().is_empty());
+            assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 400));
+            assert_eq!(store.totals(1).unwrap().reserved, 1);
+            // Read again in the new chain (another block): settled once more.
+            store
+                .settle_range(
+                    1,
+                    &[event("a", "0", 120, "h0", 13)],
+                    13,
+                    B256::repeat_byte(2),
+                    64,
+                    None,
+                )
+                .unwrap();
+            assert_eq!(store.usage("app", 1, Some("a"), 0).unwrap(), (1, 120));
+        }
     }
 
     #[test]
     fn reputation_bans_after_failures_and_resets_daily() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).unwrap();
-        for _ in 0..BAN_AFTER_FAILURES {
-            assert!(!store.reputation(1, "a").unwrap().banned());
-            store.count(1, "a", Outcome::Seen).unwrap();
-            store.count(1, "a", Outcome::Failed).unwrap();
+        for (store, _keep) in stores() {
+            for _ in 0..BAN_AFTER_FAILURES {
+                assert!(!store.reputation(1, "a").unwrap().banned());
+                store.count(1, "a", Outcome::Seen).unwrap();
+                store.count(1, "a", Outcome::Failed).unwrap();
+            }
+            let r = store.reputation(1, "a").unwrap();
+            assert!(r.banned());
+            assert_eq!((r.seen, r.failed), (BAN_AFTER_FAILURES, BAN_AFTER_FAILURES));
+            assert!(!store.reputation(2, "a").unwrap().banned());
         }
-        let r = store.reputation(1, "a").unwrap();
-        assert!(r.banned());
-        assert_eq!((r.seen, r.failed), (BAN_AFTER_FAILURES, BAN_AFTER_FAILURES));
-        assert!(!store.reputation(2, "a").unwrap().banned());
     }
 
     #[test]
