@@ -190,6 +190,16 @@ impl ChainRuntime {
         Ok(fence)
     }
 
+    /// Gives the chain's lease up if this instance holds it (on shutdown).
+    pub fn release_lease(&self, store: &Store) {
+        let held = self.lease.lock().ok().and_then(|mut held| held.take());
+        if let Some(fence) = held {
+            if let Err(error) = store.release_lease(&fence) {
+                tracing::warn!(chain = self.chain_id(), %error, "lease not given up");
+            }
+        }
+    }
+
     /// Whether this instance held the chain's lease at its last renewal.
     pub fn leads(&self) -> bool {
         self.lease.lock().is_ok_and(|held| held.is_some())

@@ -143,6 +143,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// SIGTERM or Ctrl-C.
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        else {
+            let _ = interrupt.await;
+            return;
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
 fn serve(config: &std::path::Path, runtime: &tokio::runtime::Runtime) -> ExitCode {
     let config = match Config::load(config) {
         Ok(config) => config,
@@ -153,7 +173,15 @@ fn serve(config: &std::path::Path, runtime: &tokio::runtime::Runtime) -> ExitCod
     };
     let result = runtime.block_on(async {
         let relay = Arc::new(Relay::new(config)?);
-        server::serve(relay).await
+        tokio::select! {
+            served = server::serve(relay.clone()) => served,
+            () = stop_signal() => {
+                // Another instance takes the chains over at once instead of after the lease.
+                relay.release_leases();
+                tracing::info!("stopped");
+                Ok(())
+            }
+        }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

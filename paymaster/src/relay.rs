@@ -152,6 +152,13 @@ impl Relay {
         })
     }
 
+    /// Gives up the chains' leases this instance holds (on shutdown).
+    pub fn release_leases(&self) {
+        for chain in self.chains.values() {
+            chain.release_lease(&self.store);
+        }
+    }
+
     /// The runtime of `chain_id`.
     pub fn chain(&self, chain_id: u64) -> Option<&ChainRuntime> {
         self.chains.get(&chain_id).map(Arc::as_ref)

@@ -14,7 +14,8 @@ const TAURI_DRIVER_VERSION: &str = "2.1.0";
 /// The second dev chain of the browser run (0x7a6a), the target of its network switch.
 const SECOND_CHAIN: u64 = 31338;
 
-/// Debian packages the desktop app needs to build (WebKitGTK) and to be tested in a real window.
+/// Debian packages the desktop app needs to build (WebKitGTK) and to be tested in a real window,
+/// and the PostgreSQL server the relay's tests start.
 const DEBIAN_PACKAGES: &[&str] = &[
     "libwebkit2gtk-4.1-dev",
     "librsvg2-dev",
@@ -31,6 +32,8 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "dunst",
     // Closes the app's window as a window manager would (ui/e2e/xwindow.py).
     "python3-xlib",
+    // The paymaster relay's tests of several instances on one database (a server per test).
+    "postgresql",
 ];
 
 /// `cargo xtask desktop [--bindings | --test | --e2e | --bundle]`.

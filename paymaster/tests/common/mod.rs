@@ -258,6 +258,12 @@ pub fn dev_wallet(
 pub struct RelayProcess(std::process::Child);
 
 impl RelayProcess {
+    /// The process id (how the relay names itself in leases).
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// Kills the process at once (SIGKILL: no clean-up runs).
     pub fn kill(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
