@@ -193,10 +193,8 @@ impl ChainRuntime {
     /// Gives the chain's lease up if this instance holds it (on shutdown).
     pub fn release_lease(&self, store: &Store) {
         let held = self.lease.lock().ok().and_then(|mut held| held.take());
-        if let Some(fence) = held {
-            if let Err(error) = store.release_lease(&fence) {
-                tracing::warn!(chain = self.chain_id(), %error, "lease not given up");
-            }
+        if let Some(Err(error)) = held.map(|fence| store.release_lease(&fence)) {
+            tracing::warn!(chain = self.chain_id(), %error, "lease not given up");
         }
     }
 
