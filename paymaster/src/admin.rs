@@ -1,23 +1,29 @@
-//! The operator's read-only admin API, on a listener of its own (never the public port) behind a
-//! bearer token: what each app spent per chain and day (and by which accounts), the sponsorships
-//! reserved and not used yet, and the apps with their policies (API keys only as fingerprints).
+//! The operator's admin API, on a listener of its own (never the public port) behind bearer
+//! tokens (one per operator, named in the audit log): what each app spent per chain and day (and
+//! by which accounts), the sponsorships reserved and not used yet, the apps with their keys (ids
+//! only) and policies — and changes at run time: new apps, API keys made (shown once) and
+//! revoked, policies set, disabled and enabled, each recorded in the audit log.
 //!
 //! `GET /admin/spend?app=&chain=&days=7&by=sender` · `GET /admin/reservations?app=&chain=&limit=`
-//! · `GET /admin/apps`. `harbor-paymaster admin spend|reservations|apps` calls the same API.
+//! · `GET /admin/apps` · `POST /admin/apps {"name"}` · `POST /admin/apps/{app}/keys` ·
+//! `DELETE /admin/apps/{app}/keys/{id}` · `PUT /admin/apps/{app}/policies/{chain}` (a policy's
+//! fields as JSON) · `POST /admin/apps/{app}/policies/{chain}/disable|enable` ·
+//! `GET /admin/audit?limit=`. `harbor-paymaster admin …` calls the same API.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::routing::{delete, get, post, put};
+use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
+use crate::config::Policy;
+use crate::registry::AdminError;
 use crate::relay::{Relay, StartError};
 use crate::store::sql::args;
 use crate::store::{Store, StoreError};
@@ -202,30 +208,215 @@ pub fn router(relay: Arc<Relay>) -> Router {
     Router::new()
         .route("/admin/spend", get(spend))
         .route("/admin/reservations", get(reservations))
-        .route("/admin/apps", get(apps))
+        .route("/admin/apps", get(apps).post(create_app))
+        .route("/admin/apps/{app}/keys", post(create_key))
+        .route("/admin/apps/{app}/keys/{id}", delete(revoke_key))
+        .route("/admin/apps/{app}/policies/{chain}", put(put_policy))
+        .route(
+            "/admin/apps/{app}/policies/{chain}/{state}",
+            post(policy_state),
+        )
+        .route("/admin/audit", get(audit))
         .layer(middleware::from_fn_with_state(relay.clone(), authorized))
         .with_state(relay)
 }
 
-async fn authorized(State(relay): State<Arc<Relay>>, request: Request, next: Next) -> Response {
-    let Some(token) = relay.admin_token.as_ref() else {
+/// Who is calling: the matching token's operator, and what the caller says of itself
+/// (`X-Admin-Actor`, e.g. the CLI's user).
+#[derive(Debug, Clone)]
+struct Actor(String);
+
+async fn authorized(State(relay): State<Arc<Relay>>, mut request: Request, next: Next) -> Response {
+    if relay.admin_tokens.is_empty() {
         return (StatusCode::NOT_FOUND, "the admin API is not configured").into_response();
-    };
+    }
     let given = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if !crate::relay::constant_time_eq(given.as_bytes(), token.as_bytes()) {
+    // Every token is compared (in constant time), so timing tells nothing of which matched.
+    let mut operator = None;
+    for (name, token) in &relay.admin_tokens {
+        if crate::relay::constant_time_eq(given.as_bytes(), token.as_bytes()) {
+            operator = Some(name.clone());
+        }
+    }
+    let Some(operator) = operator else {
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],
             "a valid admin token is required (Authorization: Bearer …)",
         )
             .into_response();
-    }
+    };
+    let said: String = request
+        .headers()
+        .get("x-admin-actor")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
+    let actor = if said.is_empty() {
+        operator
+    } else {
+        format!("{operator} ({said})")
+    };
+    request.extensions_mut().insert(Actor(actor));
     next.run(request).await
+}
+
+/// An admin change's answer: its status and JSON, or the refusal's.
+fn answer(result: Result<Value, AdminError>, created: bool) -> Response {
+    match result {
+        Ok(value) if created => (StatusCode::CREATED, Json(value)).into_response(),
+        Ok(value) => Json(value).into_response(),
+        Err(error) => {
+            let status = match &error {
+                AdminError::NoSuchApp(_)
+                | AdminError::NoSuchKey { .. }
+                | AdminError::NoSuchPolicy { .. } => StatusCode::NOT_FOUND,
+                AdminError::AppExists(_) => StatusCode::CONFLICT,
+                AdminError::BadName | AdminError::BadPolicy(_) => StatusCode::BAD_REQUEST,
+                AdminError::Random | AdminError::Store(_) => {
+                    tracing::error!(%error, "admin change failed");
+                    return (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        Json(json!({"error": "the change could not be stored"})),
+                    )
+                        .into_response();
+                }
+            };
+            (status, Json(json!({"error": error.to_string()}))).into_response()
+        }
+    }
+}
+
+/// Runs an admin change off the async workers, then reloads this instance's apps (the others
+/// reload within seconds); the change is logged with its actor.
+async fn change(
+    relay: Arc<Relay>,
+    f: impl FnOnce(&Relay) -> Result<Value, AdminError> + Send + 'static,
+) -> Result<Value, AdminError> {
+    tokio::task::spawn_blocking(move || {
+        let value = f(&relay)?;
+        relay.reload_registry(true)?;
+        Ok(value)
+    })
+    .await
+    .unwrap_or_else(|_| Err(AdminError::Random))
+}
+
+#[derive(Debug, Deserialize)]
+struct NewApp {
+    name: String,
+}
+
+async fn create_app(
+    State(relay): State<Arc<Relay>>,
+    Extension(Actor(actor)): Extension<Actor>,
+    Json(body): Json<NewApp>,
+) -> Response {
+    let result = change(relay, move |relay| {
+        let key = relay
+            .store
+            .create_app(&relay.registry(), &body.name, &actor)?;
+        tracing::info!(app = %key.app, key_id = %key.key_id, %actor, "app created");
+        Ok(json!(key))
+    })
+    .await;
+    answer(result, true)
+}
+
+async fn create_key(
+    State(relay): State<Arc<Relay>>,
+    Extension(Actor(actor)): Extension<Actor>,
+    Path(app): Path<String>,
+) -> Response {
+    let result = change(relay, move |relay| {
+        let key = relay.store.create_key(&relay.registry(), &app, &actor)?;
+        tracing::info!(app = %key.app, key_id = %key.key_id, %actor, "API key created");
+        Ok(json!(key))
+    })
+    .await;
+    answer(result, true)
+}
+
+async fn revoke_key(
+    State(relay): State<Arc<Relay>>,
+    Extension(Actor(actor)): Extension<Actor>,
+    Path((app, id)): Path<(String, String)>,
+) -> Response {
+    let result = change(relay, move |relay| {
+        relay.store.revoke_key(&app, &id, &actor)?;
+        tracing::info!(%app, key_id = %id, %actor, "API key revoked");
+        Ok(json!({"app": app, "keyId": id, "revoked": true}))
+    })
+    .await;
+    answer(result, false)
+}
+
+async fn put_policy(
+    State(relay): State<Arc<Relay>>,
+    Extension(Actor(actor)): Extension<Actor>,
+    Path((app, chain)): Path<(String, u64)>,
+    Json(mut body): Json<Value>,
+) -> Response {
+    let result = change(relay, move |relay| {
+        if relay.chain(chain).is_none() {
+            return Err(AdminError::BadPolicy(format!(
+                "this relay does not serve chain {chain}"
+            )));
+        }
+        // The path names the chain; the body holds the rest (every field has a default).
+        if let Some(fields) = body.as_object_mut() {
+            fields.insert("chain_id".into(), json!(chain));
+        }
+        let policy: Policy =
+            serde_json::from_value(body).map_err(|e| AdminError::BadPolicy(e.to_string()))?;
+        policy.check().map_err(AdminError::BadPolicy)?;
+        relay
+            .store
+            .put_policy(&relay.registry(), &app, &policy, &actor)?;
+        tracing::info!(%app, chain, %actor, "policy set");
+        Ok(json!({"app": app, "policy": policy}))
+    })
+    .await;
+    answer(result, false)
+}
+
+async fn policy_state(
+    State(relay): State<Arc<Relay>>,
+    Extension(Actor(actor)): Extension<Actor>,
+    Path((app, chain, state)): Path<(String, u64, String)>,
+) -> Response {
+    let enabled = match state.as_str() {
+        "enable" => true,
+        "disable" => false,
+        _ => return (StatusCode::NOT_FOUND, "use …/enable or …/disable").into_response(),
+    };
+    let result = change(relay, move |relay| {
+        relay
+            .store
+            .set_policy_enabled(&relay.registry(), &app, chain, enabled, &actor)?;
+        tracing::info!(%app, chain, enabled, %actor, "policy switched");
+        Ok(json!({"app": app, "chainId": chain, "enabled": enabled}))
+    })
+    .await;
+    answer(result, false)
+}
+
+async fn audit(State(relay): State<Arc<Relay>>, Query(filter): Query<Filter>) -> Response {
+    let limit = filter.limit.unwrap_or(100).clamp(1, 1000);
+    let store = relay.store.clone();
+    match tokio::task::spawn_blocking(move || store.audit_log(limit)).await {
+        Ok(Ok(entries)) => Json(json!({"entries": entries})).into_response(),
+        Ok(Err(error)) => failed(error),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 fn failed(error: StoreError) -> Response {
@@ -270,15 +461,12 @@ async fn reservations(State(relay): State<Arc<Relay>>, Query(filter): Query<Filt
     }
 }
 
-/// The first 8 bytes of SHA-256 of an API key: tells keys apart without showing them.
-pub fn key_fingerprint(api_key: &str) -> String {
-    alloy_primitives::hex::encode(&Sha256::digest(api_key.as_bytes())[..8])
-}
+pub use crate::registry::key_fingerprint;
 
 async fn apps(State(relay): State<Arc<Relay>>) -> Response {
-    let apps: Vec<Value> = relay
-        .config
-        .apps
+    let registry = relay.registry();
+    let apps: Vec<Value> = registry
+        .apps()
         .iter()
         .map(|app| {
             let mut policies = serde_json::to_value(&app.policies).unwrap_or(Value::Null);
@@ -288,17 +476,37 @@ async fn apps(State(relay): State<Arc<Relay>>) -> Response {
                     if let Some(approval) = policy.get_mut("approval").and_then(Value::as_object_mut) {
                         approval.remove("secret");
                     }
+                    let chain = policy["chain_id"].as_u64();
+                    let runtime = registry
+                        .runtime_policies
+                        .iter()
+                        .any(|p| p.app == app.name && Some(p.policy.chain_id) == chain);
+                    policy["source"] = json!(if runtime { "runtime" } else { "file" });
                 }
             }
+            let disabled: Vec<u64> = registry
+                .runtime_policies
+                .iter()
+                .filter(|p| p.app == app.name && !p.enabled)
+                .map(|p| p.policy.chain_id)
+                .collect();
+            let keys: Vec<&crate::registry::KeyInfo> = registry
+                .key_list
+                .iter()
+                .filter(|k| k.app == app.name)
+                .collect();
             json!({
                 "name": app.name,
-                "keyFingerprint": key_fingerprint(&app.api_key),
+                "source": if app.api_key.is_empty() { "runtime" } else { "file" },
+                "keyFingerprint": (!app.api_key.is_empty()).then(|| key_fingerprint(&app.api_key)),
+                "keys": keys,
                 "webhook": app.webhook.as_ref().map(|w| json!({"url": w.url, "sponsorshipEvents": w.sponsorship_events})),
                 "policies": policies,
+                "disabledChains": disabled,
             })
         })
         .collect();
-    Json(json!({"apps": apps})).into_response()
+    Json(json!({"apps": apps, "version": registry.version})).into_response()
 }
 
 /// Asks the admin API the configuration names (`GET path?query` with its token).
@@ -307,6 +515,18 @@ pub async fn ask(
     path: &str,
     query: &[(&str, String)],
 ) -> Result<Value, String> {
+    call(config, reqwest::Method::GET, path, query, None).await
+}
+
+/// Calls the admin API the configuration names with its first token; `X-Admin-Actor` says
+/// which user of this machine asked (for the audit log).
+pub async fn call(
+    config: &crate::config::Config,
+    method: reqwest::Method,
+    path: &str,
+    query: &[(&str, String)],
+    body: Option<Value>,
+) -> Result<Value, String> {
     let admin = config
         .admin
         .as_ref()
@@ -314,18 +534,31 @@ pub async fn ask(
     let token = crate::keys::load_secret(&admin.token).map_err(|e| e.to_string())?;
     let url = reqwest::Url::parse_with_params(&format!("http://{}{path}", admin.listen), query)
         .map_err(|e| e.to_string())?;
-    let response = reqwest::Client::new()
-        .get(url.clone())
-        .bearer_auth(token.as_str())
+    let mut request = reqwest::Client::new()
+        .request(method, url.clone())
+        .bearer_auth(token.as_str());
+    if let Ok(user) = std::env::var("USER") {
+        request = request.header("x-admin-actor", user);
+    }
+    if let Some(body) = body {
+        request = request
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+    }
+    let response = request
         .send()
         .await
         .map_err(|e| format!("cannot reach the admin API at {url}: {}", e.without_url()))?;
     let status = response.status();
-    let body = response.text().await.map_err(|e| e.to_string())?;
+    let text = response.text().await.map_err(|e| e.to_string())?;
     if !status.is_success() {
-        return Err(format!("the admin API answered {status}: {body}"));
+        let reason = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_owned))
+            .unwrap_or(text);
+        return Err(format!("the admin API answered {status}: {reason}"));
     }
-    serde_json::from_str(&body).map_err(|e| format!("the admin API's answer is not JSON: {e}"))
+    serde_json::from_str(&text).map_err(|e| format!("the admin API's answer is not JSON: {e}"))
 }
 
 /// Serves the admin API on `listener` until the process ends.

@@ -284,6 +284,18 @@ fn default_open_per_sender() -> u64 {
 }
 
 impl Policy {
+    /// Checks what the types alone do not: positive intervals, well-formed selectors.
+    pub fn check(&self) -> Result<(), String> {
+        if self.reset_interval_seconds == 0 || self.validity_seconds == 0 {
+            return Err("reset_interval_seconds and validity_seconds must be positive".into());
+        }
+        for selector in &self.allowed_selectors {
+            parse_selector(selector)
+                .ok_or_else(|| format!("{selector:?} is not a 4-byte selector like 0xa9059cbb"))?;
+        }
+        Ok(())
+    }
+
     /// A policy with the defaults for `chain_id`.
     pub fn defaults(chain_id: u64) -> Self {
         Policy {
@@ -400,7 +412,20 @@ pub struct AdminConfig {
     /// Its own address; keep it on loopback or a private network.
     #[serde(default = "default_admin_listen")]
     pub listen: SocketAddr,
-    /// The bearer token (at least 16 characters).
+    /// The bearer token (at least 16 characters); its changes are logged as made by `admin`.
+    pub token: KeySource,
+    /// Operators with tokens of their own, so the audit log names who changed what.
+    #[serde(default)]
+    pub operators: Vec<AdminOperator>,
+}
+
+/// An operator of the admin API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminOperator {
+    /// The name the audit log records.
+    pub name: String,
+    /// Their bearer token (at least 16 characters).
     pub token: KeySource,
 }
 
@@ -557,20 +582,9 @@ impl Config {
                         app.name, policy.chain_id
                     )));
                 }
-                if policy.reset_interval_seconds == 0 || policy.validity_seconds == 0 {
-                    return Err(ConfigError::Invalid(format!(
-                        "app {:?}: reset_interval_seconds and validity_seconds must be positive",
-                        app.name
-                    )));
-                }
-                for selector in &policy.allowed_selectors {
-                    parse_selector(selector).ok_or_else(|| {
-                        ConfigError::Invalid(format!(
-                            "app {:?}: {selector:?} is not a 4-byte selector like 0xa9059cbb",
-                            app.name
-                        ))
-                    })?;
-                }
+                policy
+                    .check()
+                    .map_err(|e| ConfigError::Invalid(format!("app {:?}: {e}", app.name)))?;
             }
         }
         Ok(())

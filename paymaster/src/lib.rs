@@ -3,8 +3,8 @@
 //! It speaks ERC-7677 (`pm_getPaymasterStubData`, `pm_getPaymasterData`) so any wallet or SDK
 //! can ask it to sponsor a UserOperation, and ERC-7769 (`eth_sendUserOperation` …) so it can
 //! also submit the operations it sponsored, from its own relayer key. Policies per app and chain
-//! bound what it signs; spend is reserved in SQLite when it signs and settled from EntryPoint
-//! logs.
+//! bound what it signs; spend is reserved in the database (SQLite for one instance, PostgreSQL
+//! for several) when it signs and settled from EntryPoint logs.
 
 pub mod accounts;
 pub mod admin;
@@ -18,6 +18,7 @@ pub mod keys;
 pub mod metrics;
 pub mod pricing;
 pub mod profile;
+pub mod registry;
 pub mod relay;
 pub mod rpc;
 pub mod server;

@@ -77,6 +77,56 @@ enum AdminCommand {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+    /// Make an app (its first API key is printed once).
+    CreateApp {
+        /// Its name (letters, digits, '-', '_', '.').
+        name: String,
+    },
+    /// Make another API key for an app (printed once): rotate by revoking the old one after.
+    CreateKey {
+        /// The app.
+        app: String,
+    },
+    /// Revoke an API key by its id (`admin apps` lists them).
+    RevokeKey {
+        /// The app.
+        app: String,
+        /// The key's id.
+        id: String,
+    },
+    /// Set an app's policy on a chain from a TOML or JSON file of its fields (overrides the
+    /// configuration file's).
+    SetPolicy {
+        /// The app.
+        app: String,
+        /// The chain.
+        #[arg(long)]
+        chain: u64,
+        /// The policy's fields (`.toml` or `.json`).
+        file: PathBuf,
+    },
+    /// Stop sponsoring an app on a chain (its policy is kept for `enable-policy`).
+    DisablePolicy {
+        /// The app.
+        app: String,
+        /// The chain.
+        #[arg(long)]
+        chain: u64,
+    },
+    /// Sponsor an app on a chain again.
+    EnablePolicy {
+        /// The app.
+        app: String,
+        /// The chain.
+        #[arg(long)]
+        chain: u64,
+    },
+    /// The latest changes: who changed what, when.
+    Audit {
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
     /// The apps and their policies (API keys as fingerprints).
     Apps,
 }
@@ -201,6 +251,8 @@ async fn run_admin(config: &std::path::Path, what: AdminCommand) -> ExitCode {
         }
     };
     let mut query: Vec<(&str, String)> = Vec::new();
+    let mut method = reqwest::Method::GET;
+    let mut body = None;
     let path = match what {
         AdminCommand::Spend {
             app,
@@ -214,17 +266,66 @@ async fn run_admin(config: &std::path::Path, what: AdminCommand) -> ExitCode {
             if by_sender {
                 query.push(("by", "sender".into()));
             }
-            "/admin/spend"
+            "/admin/spend".into()
         }
         AdminCommand::Reservations { app, chain, limit } => {
             query.extend(app.map(|a| ("app", a)));
             query.extend(chain.map(|c| ("chain", c.to_string())));
             query.push(("limit", limit.to_string()));
-            "/admin/reservations"
+            "/admin/reservations".into()
         }
-        AdminCommand::Apps => "/admin/apps",
+        AdminCommand::Apps => "/admin/apps".into(),
+        AdminCommand::CreateApp { name } => {
+            method = reqwest::Method::POST;
+            body = Some(serde_json::json!({ "name": name }));
+            "/admin/apps".into()
+        }
+        AdminCommand::CreateKey { app } => {
+            method = reqwest::Method::POST;
+            format!("/admin/apps/{app}/keys")
+        }
+        AdminCommand::RevokeKey { app, id } => {
+            method = reqwest::Method::DELETE;
+            format!("/admin/apps/{app}/keys/{id}")
+        }
+        AdminCommand::SetPolicy { app, chain, file } => {
+            let text = match std::fs::read_to_string(&file) {
+                Ok(text) => text,
+                Err(error) => {
+                    eprintln!("harbor-paymaster admin: {}: {error}", file.display());
+                    return ExitCode::from(2);
+                }
+            };
+            let parsed: Result<serde_json::Value, String> =
+                if file.extension().is_some_and(|e| e == "json") {
+                    serde_json::from_str(&text).map_err(|e| e.to_string())
+                } else {
+                    toml::from_str(&text).map_err(|e| e.to_string())
+                };
+            match parsed {
+                Ok(policy) => body = Some(policy),
+                Err(error) => {
+                    eprintln!("harbor-paymaster admin: {}: {error}", file.display());
+                    return ExitCode::from(2);
+                }
+            }
+            method = reqwest::Method::PUT;
+            format!("/admin/apps/{app}/policies/{chain}")
+        }
+        AdminCommand::DisablePolicy { app, chain } => {
+            method = reqwest::Method::POST;
+            format!("/admin/apps/{app}/policies/{chain}/disable")
+        }
+        AdminCommand::EnablePolicy { app, chain } => {
+            method = reqwest::Method::POST;
+            format!("/admin/apps/{app}/policies/{chain}/enable")
+        }
+        AdminCommand::Audit { limit } => {
+            query.push(("limit", limit.to_string()));
+            "/admin/audit".into()
+        }
     };
-    match harbor_paymaster::admin::ask(&config, path, &query).await {
+    match harbor_paymaster::admin::call(&config, method, &path, &query, body).await {
         Ok(answer) => {
             println!(
                 "{}",

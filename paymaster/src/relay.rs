@@ -8,6 +8,10 @@ use harbor_core::keys::{LocalSigner, Signer};
 
 use crate::chain::ChainRuntime;
 use crate::config::{AppConfig, Config};
+use crate::registry::Registry;
+
+/// How often an instance looks for app, key and policy changes made through another one.
+const RELOAD_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 use crate::keys::{KeyLoadError, load_key};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
@@ -32,6 +36,9 @@ pub enum StartError {
     /// The HTTP client for the approval webhooks could not be built.
     #[error("cannot set up the HTTP client: {0}")]
     Http(String),
+    /// The admin API's configuration is unsafe.
+    #[error("admin API: {0}")]
+    Admin(String),
     /// The listener could not bind.
     #[error("cannot listen on {address}: {message}")]
     Listen {
@@ -61,10 +68,12 @@ pub struct Relay {
     pub webhooks: BTreeMap<String, crate::alerts::Webhook>,
     /// The policies' approval webhooks, by app name and chain.
     pub approvals: BTreeMap<(String, u64), crate::approval::ApprovalHook>,
-    /// The admin API's bearer token, when the admin API is configured.
-    pub(crate) admin_token: Option<zeroize::Zeroizing<String>>,
+    /// The admin API's bearer tokens by operator name (empty: no admin API).
+    pub(crate) admin_tokens: Vec<(String, zeroize::Zeroizing<String>)>,
     /// The client the approval webhooks are asked with (connections kept open).
     pub(crate) http: reqwest::Client,
+    /// The apps in force (the file's and the run-time ones), reloaded when they change.
+    registry: std::sync::RwLock<Arc<Registry>>,
 }
 
 impl Relay {
@@ -121,10 +130,16 @@ impl Relay {
                 }
             }
         }
-        let admin_token = match &config.admin {
-            Some(admin) => Some(crate::keys::load_secret(&admin.token)?),
-            None => None,
-        };
+        let mut admin_tokens = Vec::new();
+        if let Some(admin) = &config.admin {
+            admin_tokens.push(("admin".to_owned(), crate::keys::load_secret(&admin.token)?));
+            for operator in &admin.operators {
+                admin_tokens.push((
+                    operator.name.clone(),
+                    crate::keys::load_secret(&operator.token)?,
+                ));
+            }
+        }
         let http = reqwest::Client::builder()
             .user_agent(concat!("harbor-paymaster/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -137,7 +152,8 @@ impl Relay {
                 .map(|app| app.name.clone())
                 .collect(),
         );
-        tracing::info!(signer = %signer.address(), relayer = %relayer.address(), chains = ?chains.keys().collect::<Vec<_>>(), "relay configured");
+        let registry = Registry::build(&config, store.runtime_config()?);
+        tracing::info!(signer = %signer.address(), relayer = %relayer.address(), chains = ?chains.keys().collect::<Vec<_>>(), apps = registry.apps().len(), "relay configured");
         Ok(Relay {
             config,
             store,
@@ -147,9 +163,33 @@ impl Relay {
             metrics: Arc::new(Metrics::default()),
             webhooks,
             approvals,
-            admin_token,
+            admin_tokens,
             http,
+            registry: std::sync::RwLock::new(Arc::new(registry)),
         })
+    }
+
+    /// The apps in force now.
+    pub fn registry(&self) -> Arc<Registry> {
+        self.registry.read().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// Reads the run-time apps, keys and policies again if they changed (or `force`).
+    pub fn reload_registry(&self, force: bool) -> Result<(), StoreError> {
+        let current = self.registry().version;
+        if !force && self.store.runtime_version()? == current {
+            return Ok(());
+        }
+        let registry = Registry::build(&self.config, self.store.runtime_config()?);
+        tracing::info!(
+            version = registry.version,
+            apps = registry.apps().len(),
+            "apps reloaded"
+        );
+        if let Ok(mut held) = self.registry.write() {
+            *held = Arc::new(registry);
+        }
+        Ok(())
     }
 
     /// Gives up the chains' leases this instance holds (on shutdown).
@@ -164,12 +204,9 @@ impl Relay {
         self.chains.get(&chain_id).map(Arc::as_ref)
     }
 
-    /// The app owning `api_key`.
-    pub fn app(&self, api_key: &str) -> Option<&AppConfig> {
-        self.config
-            .apps
-            .iter()
-            .find(|app| constant_time_eq(app.api_key.as_bytes(), api_key.as_bytes()))
+    /// The app owning `api_key` (a key of the file, or an active run-time key).
+    pub fn app(&self, api_key: &str) -> Option<Arc<AppConfig>> {
+        self.registry().app(api_key)
     }
 
     /// The sponsorship signer's address.
@@ -201,6 +238,20 @@ impl Relay {
         if !self.webhooks.is_empty() {
             tasks.push(tokio::spawn(crate::alerts::deliver(self.clone())));
         }
+        // Changes made through another instance's admin API.
+        let relay = self.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(RELOAD_EVERY).await;
+                let reloaded = {
+                    let relay = relay.clone();
+                    tokio::task::spawn_blocking(move || relay.reload_registry(false)).await
+                };
+                if let Ok(Err(error)) = reloaded {
+                    tracing::warn!(%error, "apps not reloaded");
+                }
+            }
+        }));
         tasks
     }
 }

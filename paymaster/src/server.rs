@@ -337,7 +337,7 @@ async fn handle(
         .strip_prefix("0x")
         .map(|hex| u64::from_str_radix(hex, 16).ok())
         .unwrap_or_else(|| chain_id.parse().ok());
-    let caller = Caller { app, client };
+    let caller = Caller { app: &app, client };
     let answer = match request {
         Value::Array(batch) if batch.is_empty() => reply(
             Value::Null,
@@ -533,7 +533,7 @@ async fn sponsor_profile(
             format!("http://{host}")
         }
     };
-    axum::Json(crate::profile::profile(&relay.config, app, &base)).into_response()
+    axum::Json(crate::profile::profile(&relay.config, &app, &base)).into_response()
 }
 
 async fn healthz(State(relay): State<Arc<Relay>>) -> Response {

@@ -337,6 +337,32 @@ const MIGRATIONS: &[&str] = &[
     // 6: leases (one watcher settles a chain, one instance submits from a relayer key), with
     // fencing tokens.
     LEASES_TABLE,
+    // 7: apps, API keys (hashed) and policies made at run time through the admin API, and the
+    // audit log of those changes.
+    "CREATE TABLE runtime_apps (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        app TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    );
+    CREATE TABLE runtime_policies (
+        app TEXT NOT NULL,
+        chain_id INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (app, chain_id)
+    );
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );",
 ];
 
 /// Migration 6, the same in both backends.
