@@ -92,7 +92,7 @@ fn raw_sign_rate() -> f64 {
     n as f64 / started.elapsed().as_secs_f64()
 }
 
-async fn start() -> (String, tempfile::TempDir, Arc<Relay>) {
+async fn start(database: Option<String>) -> (String, tempfile::TempDir, Arc<Relay>) {
     harbor_core::rpc::install_tls_provider();
     let dir = tempfile::tempdir().unwrap();
     let policy = Policy {
@@ -111,11 +111,14 @@ async fn start() -> (String, tempfile::TempDir, Arc<Relay>) {
         policies: vec![policy],
         webhook: None,
     };
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         sponsor_name: "bench".into(),
         ..Config::new(vec![chain], vec![app], dir.path().join("bench.sqlite"))
     };
+    if let Some(url) = database {
+        config.database = harbor_paymaster::config::Database::Postgres(url);
+    }
     let relay = Arc::new(
         Relay::with_keys(
             config,
@@ -243,31 +246,62 @@ async fn paced(url: &str, rate: f64, offset: u64) -> Vec<Duration> {
     all
 }
 
+/// One store's figures: saturation rate and latencies, and latencies at half of it.
+struct Figures {
+    rate: f64,
+    saturated: Vec<Duration>,
+    half: Vec<Duration>,
+}
+
+/// Saturation, then half of it, against a relay on `database` (SQLite when `None`).
+async fn measure(database: Option<String>) -> Figures {
+    let (url, _dir, relay) = start(database).await;
+    // Warm-up (connections, database pages).
+    file_estimates(&relay, 1_000_000, SATURATION_REQUESTS as u64);
+    let _ = saturate(&url, 1_000_000).await;
+    file_estimates(&relay, 0, SATURATION_REQUESTS as u64);
+    let (rate, saturated) = saturate(&url, 0).await;
+    file_estimates(
+        &relay,
+        2_000_000,
+        (rate / 2.0 * HALF_LOAD_SECONDS as f64) as u64 + 1,
+    );
+    let half = paced(&url, rate / 2.0, 2_000_000).await;
+    Figures {
+        rate,
+        saturated,
+        half,
+    }
+}
+
 fn main() {
     let raw = raw_sign_rate();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
+    // PostgreSQL as an operator runs it: on this machine, durable (fsync, synchronous commit).
+    let server = harbor_devnet::postgres::TempPostgres::start(true)
+        .expect("a PostgreSQL server (Debian package postgresql)");
+    let postgres_url = server.database("bench").unwrap();
+    harbor_core::rpc::install_tls_provider();
     runtime.block_on(async {
-        let (url, _dir, relay) = start().await;
         let null_url = null_server().await;
         let (null_rate, _) = saturate(&null_url, 0).await;
-        // Warm-up (connections, SQLite pages).
-        file_estimates(&relay, 1_000_000, SATURATION_REQUESTS as u64);
-        let _ = saturate(&url, 1_000_000).await;
-        file_estimates(&relay, 0, SATURATION_REQUESTS as u64);
-        let (rate, latencies) = saturate(&url, 0).await;
-        file_estimates(&relay, 2_000_000, (rate / 2.0 * HALF_LOAD_SECONDS as f64) as u64 + 1);
-        let half = paced(&url, rate / 2.0, 2_000_000).await;
+        let sqlite = measure(None).await;
+        let postgres = measure(Some(postgres_url)).await;
         println!("relay pm_getPaymasterData on loopback ({CONCURRENCY} concurrent clients, {SATURATION_REQUESTS} requests):");
         println!("  raw userOpHash + sign (one core)  {raw:>10.0} /s");
-        println!("  relay at saturation               {rate:>10.0} /s  p50 {:?}  p99 {:?}", percentile(&latencies, 0.5), percentile(&latencies, 0.99));
-        println!("  relay at half of saturation       {:>10.0} /s  p50 {:?}  p99 {:?}", rate / 2.0, percentile(&half, 0.5), percentile(&half, 0.99));
         println!("  load generator + HTTP alone       {null_rate:>10.0} /s  (a fixed answer, same clients)");
-        println!("  ratio relay / raw signing         {:>10.2}", rate / raw);
-        // The relay's own time per request: what it adds to the generator's and HTTP's.
-        let own = 1.0 / rate - 1.0 / null_rate;
-        println!("  ratio relay's own rate / raw      {:>10.2}  (1 / (1/relay - 1/null) over raw)", 1.0 / own / raw);
+        for (name, f) in [("SQLite", &sqlite), ("PostgreSQL", &postgres)] {
+            // The relay's own time per request: what it adds to the generator's and HTTP's.
+            let own = 1.0 / f.rate - 1.0 / null_rate;
+            println!("  {name}:");
+            println!("    at saturation                   {:>10.0} /s  p50 {:?}  p99 {:?}", f.rate, percentile(&f.saturated, 0.5), percentile(&f.saturated, 0.99));
+            println!("    at half of saturation           {:>10.0} /s  p50 {:?}  p99 {:?}", f.rate / 2.0, percentile(&f.half, 0.5), percentile(&f.half, 0.99));
+            println!("    ratio relay / raw signing       {:>10.2}", f.rate / raw);
+            println!("    ratio relay's own rate / raw    {:>10.2}  (1 / (1/relay - 1/null) over raw)", 1.0 / own / raw);
+        }
     });
+    drop(server);
 }

@@ -201,7 +201,10 @@ impl Reputation {
 
 /// The relay's database (SQLite or PostgreSQL).
 pub struct Store {
-    conn: Mutex<Box<dyn Conn>>,
+    /// Connections for reads and the other writes, used by whichever request finds one free.
+    pool: Vec<Mutex<Box<dyn Conn>>>,
+    /// Where the next request starts looking for a free connection.
+    next: std::sync::atomic::AtomicUsize,
     writer: writer::Writer,
     /// Apps told of their sponsorships' events through their webhook.
     notified: Notified,
@@ -394,6 +397,11 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 
 const GLOBAL_SCOPE: &str = "*";
 
+/// Connections besides the writer's for SQLite (readers run in parallel with WAL).
+const SQLITE_POOL: usize = 2;
+/// Connections besides the writer's for PostgreSQL (each request's reads are round trips).
+const POSTGRES_POOL: usize = 8;
+
 fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -545,8 +553,13 @@ impl Store {
             Some(connect(path)?),
             notified.clone(),
         )?;
+        let mut pool: Vec<Mutex<Box<dyn Conn>>> = vec![Mutex::new(Box::new(conn))];
+        for _ in 1..SQLITE_POOL {
+            pool.push(Mutex::new(Box::new(connect(path)?)));
+        }
         Ok(Store {
-            conn: Mutex::new(Box::new(conn)),
+            pool,
+            next: Default::default(),
             writer,
             notified,
             backend: "sqlite",
@@ -564,8 +577,15 @@ impl Store {
             None,
             notified.clone(),
         )?;
+        let mut pool: Vec<Mutex<Box<dyn Conn>>> = vec![Mutex::new(Box::new(conn))];
+        for _ in 1..POSTGRES_POOL {
+            pool.push(Mutex::new(Box::new(postgres::PgConn::connect(
+                url, &runtime,
+            )?)));
+        }
         Ok(Store {
-            conn: Mutex::new(Box::new(conn)),
+            pool,
+            next: Default::default(),
             writer,
             notified,
             backend: "postgres",
@@ -593,14 +613,27 @@ impl Store {
         }
     }
 
+    /// A connection of the pool: the first free one from a rotating start, or (all busy) the
+    /// start one when it frees up.
+    fn conn(&self) -> Result<std::sync::MutexGuard<'_, Box<dyn Conn>>, StoreError> {
+        let start = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for i in 0..self.pool.len() {
+            if let Ok(conn) = self.pool[(start + i) % self.pool.len()].try_lock() {
+                return Ok(conn);
+            }
+        }
+        self.pool[start % self.pool.len()]
+            .lock()
+            .map_err(|_| StoreError::Poisoned)
+    }
+
     /// Runs the reads of `f` in one read transaction: a consistent snapshot that never takes
     /// (or waits for) the write lock.
     pub(crate) fn read<T>(
         &self,
         f: impl FnOnce(&dyn Sql) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
-        sql::transaction(conn.as_mut(), false, f)
+        sql::transaction(self.conn()?.as_mut(), false, f)
     }
 
     /// Runs `f` in one write transaction (writers run one at a time, across instances too).
@@ -608,8 +641,7 @@ impl Store {
         &self,
         f: impl FnOnce(&dyn Sql) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
-        sql::transaction(conn.as_mut(), true, f)
+        sql::transaction(self.conn()?.as_mut(), true, f)
     }
 
     /// Runs one statement outside any transaction (a single read on every request).
@@ -617,8 +649,7 @@ impl Store {
         &self,
         f: impl FnOnce(&dyn Sql) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
-        f(conn.sql())
+        f(self.conn()?.sql())
     }
 
     /// Usage (operations, wei) of `scope` (a sender, or `None` for the app's total) now.
@@ -1042,18 +1073,25 @@ fn reserve_in(
         return Ok(Err(reached));
     }
     let r = &r;
-    // The usage check just read is current (replaced reservations were released before it).
-    for (scope, (ops, spend)) in [r.sender.as_str(), GLOBAL_SCOPE].into_iter().zip(used) {
-        put_usage(
-            tx,
+    // The usage check just read is current (replaced reservations were released before it):
+    // both counters written in one statement.
+    let [(sender_ops, sender_spend), (total_ops, total_spend)] = used;
+    tx.execute(
+        "INSERT INTO usage (app, chain_id, scope, window_start, ops, spend)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6), (?1, ?2, '*', ?4, ?7, ?8)
+         ON CONFLICT (app, chain_id, scope, window_start)
+         DO UPDATE SET ops = excluded.ops, spend = excluded.spend",
+        args![
             &r.app,
             r.chain_id,
-            scope,
+            &r.sender,
             r.window_start,
-            ops as i64 + 1,
-            spend.saturating_add(r.max_cost),
-        )?;
-    }
+            sender_ops as i64 + 1,
+            sender_spend.saturating_add(r.max_cost).to_string(),
+            total_ops as i64 + 1,
+            total_spend.saturating_add(r.max_cost).to_string()
+        ],
+    )?;
     let id = tx
         .query_one(
             "INSERT INTO sponsorships (app, chain_id, sender, nonce, window_start, max_cost, valid_until, status, created_at, client)
@@ -1103,22 +1141,29 @@ fn check_usage(
     r: &Reservation,
     limits: &Limits,
 ) -> Result<(Option<LimitReached>, Usage), StoreError> {
-    let (sender_ops, sender_spend) = usage(tx, &r.app, r.chain_id, &r.sender, r.window_start)?;
-    let (total_ops, total_spend) = usage(tx, &r.app, r.chain_id, GLOBAL_SCOPE, r.window_start)?;
+    // The sender's and the app's usage in one statement, the open counts in another.
+    let (mut sender_ops, mut sender_spend, mut total_ops, mut total_spend) = (0, 0, 0, 0);
+    for row in tx.query(
+        "SELECT scope, ops, spend FROM usage
+         WHERE app = ?1 AND chain_id = ?2 AND window_start = ?3 AND scope IN (?4, '*')",
+        args![&r.app, r.chain_id, r.window_start, &r.sender],
+    )? {
+        if row.text(0)? == GLOBAL_SCOPE {
+            (total_ops, total_spend) = (row.uint(1)?, row.wei(2)?);
+        } else {
+            (sender_ops, sender_spend) = (row.uint(1)?, row.wei(2)?);
+        }
+    }
     // A reservation for the same sender and nonce would be replaced, so it does not count.
-    let open_sender = tx
-        .query_one(OPEN_FOR_SENDER, args![r.chain_id, &r.sender, &r.nonce])?
-        .uint(0)?;
-    let open_client = if r.client.is_empty() {
-        0
-    } else {
-        tx.query_one(
-            "SELECT COUNT(*) FROM sponsorships WHERE chain_id = ?1 AND status = 'reserved'
-             AND client = ?2 AND NOT (sender = ?3 AND nonce = ?4)",
-            args![r.chain_id, &r.client, &r.sender, &r.nonce],
-        )?
-        .uint(0)?
-    };
+    let open = tx.query_one(
+        &format!(
+            "SELECT ({OPEN_FOR_SENDER}), CASE WHEN ?4 = '' THEN 0 ELSE (SELECT COUNT(*)
+             FROM sponsorships WHERE chain_id = ?1 AND status = 'reserved' AND client = ?4
+             AND NOT (sender = ?2 AND nonce = ?3)) END"
+        ),
+        args![r.chain_id, &r.sender, &r.nonce, &r.client],
+    )?;
+    let (open_sender, open_client) = (open.uint(0)?, open.uint(1)?);
     let reached = if open_sender >= limits.open_per_sender {
         Some(LimitReached::OpenPerSender {
             limit: limits.open_per_sender,

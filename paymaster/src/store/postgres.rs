@@ -18,8 +18,9 @@ use tokio_postgres::{Client, NoTls, Statement};
 use super::StoreError;
 use super::sql::{Conn, Row, Sql, Value};
 
-/// The advisory lock every write transaction holds.
-const WRITE_LOCK: i64 = 0x4841_5242_4f52_0001; // "HARBOR" 1
+/// The start of every write transaction: it takes the advisory lock all instances' writers share
+/// (key "HARBOR" 1).
+const WRITE_BEGIN: &str = "BEGIN; SELECT pg_advisory_xact_lock(5206533088969097217)";
 /// The advisory lock held while migrating the schema.
 const MIGRATE_LOCK: i64 = 0x4841_5242_4f52_0002;
 
@@ -199,6 +200,9 @@ pub(super) struct PgConn {
     runtime: Arc<Runtime>,
     /// Prepared statements by their (PostgreSQL) text.
     statements: Mutex<HashMap<String, Statement>>,
+    /// A transaction's start and savepoint commands not sent yet: they go with the next
+    /// statement (or the commit), in the same round trip.
+    pending: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for PgConn {
@@ -240,7 +244,37 @@ impl PgConn {
             client: Arc::new(client),
             runtime: runtime.clone(),
             statements: Mutex::new(HashMap::new()),
+            pending: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The commands still to send with the next statement, as one batch (if any).
+    fn take_pending(&self) -> Result<Option<String>, StoreError> {
+        let mut pending = self.pending.lock().map_err(|_| StoreError::Poisoned)?;
+        if pending.is_empty() {
+            return Ok(None);
+        }
+        let batch = pending.join("; ");
+        pending.clear();
+        Ok(Some(batch))
+    }
+
+    fn defer(&self, command: &str) -> Result<(), StoreError> {
+        self.pending
+            .lock()
+            .map_err(|_| StoreError::Poisoned)?
+            .push(command.to_owned());
+        Ok(())
+    }
+
+    /// Whether no transaction was started on the server yet (its start is still pending).
+    fn begin_pending(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .pending
+            .lock()
+            .map_err(|_| StoreError::Poisoned)?
+            .first()
+            .is_some_and(|first| first.starts_with("BEGIN")))
     }
 
     fn statement(&self, sql: &str) -> Result<Statement, StoreError> {
@@ -322,31 +356,63 @@ impl PgConn {
 
 impl Sql for PgConn {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        // Savepoints are set and released with the next statement, in its round trip (undoing
+        // one is sent at once: what follows depends on it).
+        if params.is_empty() && (sql.starts_with("SAVEPOINT ") || sql.starts_with("RELEASE ")) {
+            self.defer(sql)?;
+            return Ok(0);
+        }
+        match self.run(sql, params, false)? {
+            Ran::Changed(changed) => Ok(changed),
+            Ran::Rows(rows) => Ok(rows.len() as u64),
+        }
+    }
+
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        match self.run(sql, params, true)? {
+            Ran::Rows(rows) => rows.iter().map(pg_row).collect(),
+            Ran::Changed(_) => Ok(Vec::new()),
+        }
+    }
+}
+
+/// What a statement returned.
+enum Ran {
+    /// Its rows.
+    Rows(Vec<tokio_postgres::Row>),
+    /// How many rows it changed.
+    Changed(u64),
+}
+
+impl PgConn {
+    /// Runs `sql` (after a pending transaction start, pipelined with it): its rows, or how many
+    /// rows it changed.
+    fn run(&self, sql: &str, params: &[Value], rows: bool) -> Result<Ran, StoreError> {
         let statement = self.statement(sql)?;
+        let begin = self.take_pending()?;
         let client = self.client.clone();
         let params = params.to_vec();
         self.runtime
             .block(async move {
                 let refs: Vec<&(dyn ToSql + Sync)> =
                     params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-                client.execute(&statement, &refs).await
+                let run = async {
+                    if rows {
+                        client.query(&statement, &refs).await.map(Ran::Rows)
+                    } else {
+                        client.execute(&statement, &refs).await.map(Ran::Changed)
+                    }
+                };
+                match begin {
+                    // Both are sent before either answer is awaited: one round trip.
+                    Some(begin) => {
+                        let (begun, out) = tokio::join!(client.batch_execute(&begin), run);
+                        begun.and(out)
+                    }
+                    None => run.await,
+                }
             })?
             .map_err(pg_error)
-    }
-
-    fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
-        let statement = self.statement(sql)?;
-        let client = self.client.clone();
-        let params = params.to_vec();
-        let rows = self
-            .runtime
-            .block(async move {
-                let refs: Vec<&(dyn ToSql + Sync)> =
-                    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-                client.query(&statement, &refs).await
-            })?
-            .map_err(pg_error)?;
-        rows.iter().map(pg_row).collect()
     }
 }
 
@@ -399,28 +465,43 @@ impl ToSql for Value {
 
 impl Conn for PgConn {
     fn begin(&mut self, write: bool) -> Result<(), StoreError> {
-        if write {
-            self.batch("BEGIN")?;
-            let lock = self.query(
-                "SELECT pg_advisory_xact_lock(?1)",
-                super::sql::args![WRITE_LOCK],
-            );
-            if let Err(error) = lock {
-                self.rollback();
-                return Err(error);
+        // Sent with the first statement. A write transaction takes the write lock first thing.
+        let mut pending = self.pending.lock().map_err(|_| StoreError::Poisoned)?;
+        pending.clear();
+        pending.push(
+            if write {
+                WRITE_BEGIN
+            } else {
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
             }
-            Ok(())
-        } else {
-            self.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        }
+            .to_owned(),
+        );
+        Ok(())
     }
 
     fn commit(&mut self) -> Result<(), StoreError> {
-        self.batch("COMMIT")
+        if self.begin_pending()? {
+            // Nothing was run: nothing to commit.
+            self.take_pending()?;
+            return Ok(());
+        }
+        let mut batch = self.take_pending()?.unwrap_or_default();
+        if !batch.is_empty() {
+            batch.push_str("; ");
+        }
+        batch.push_str("COMMIT");
+        let client = self.client.clone();
+        self.runtime
+            .block(async move { client.batch_execute(&batch).await })?
+            .map_err(pg_error)
     }
 
     fn rollback(&mut self) {
-        let _ = self.batch("ROLLBACK");
+        let never_begun = self.begin_pending().unwrap_or(false);
+        let _ = self.take_pending();
+        if !never_begun {
+            let _ = self.batch("ROLLBACK");
+        }
     }
 
     fn sql(&self) -> &dyn Sql {
