@@ -273,11 +273,11 @@ fn an_unknown_word_is_named_by_position_in_both_shells() {
     assert!(!ui.message.contains("zzzz"));
     let HarborError::InvalidPhrase {
         unknown_word_positions,
-        message,
+        reason,
     } = HarborError::from(unknown_word())
     else {
         panic!("not an invalid phrase");
     };
     assert_eq!(unknown_word_positions, vec![11]);
-    assert!(!message.contains("zzzz"));
+    assert!(!reason.contains("zzzz"));
 }

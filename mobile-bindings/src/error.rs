@@ -4,100 +4,101 @@
 
 use harbor_core::error::{Classified, ErrorKind};
 
-/// Why a call failed; apps branch on the variant and may show the message.
+/// Why a call failed; apps branch on the variant and may show its `reason` (named so, not
+/// `message`, which Kotlin's `Throwable` already has).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum HarborError {
     /// There is no wallet (vault file) yet.
-    #[error("{message}")]
+    #[error("{reason}")]
     NoWallet {
         /// What happened, in English.
-        message: String,
+        reason: String,
     },
     /// The password does not unlock the vault.
-    #[error("{message}")]
+    #[error("{reason}")]
     WrongPassword {
         /// What happened, in English.
-        message: String,
+        reason: String,
     },
     /// The vault is locked; unlock it first.
-    #[error("{message}")]
+    #[error("{reason}")]
     Locked {
         /// What happened, in English.
-        message: String,
+        reason: String,
     },
     /// A recovery phrase with unknown words or a bad checksum.
-    #[error("{message}")]
+    #[error("{reason}")]
     InvalidPhrase {
         /// What happened, in English (never the words).
-        message: String,
+        reason: String,
         /// 1-based positions of the words not in the word list.
         unknown_word_positions: Vec<u32>,
     },
     /// Paper shares that do not fit together (or give another wallet).
-    #[error("{message}")]
+    #[error("{reason}")]
     InvalidShares {
         /// What happened, in English.
-        message: String,
+        reason: String,
     },
     /// Something the user typed or pasted is not valid.
-    #[error("{message}")]
+    #[error("{reason}")]
     InvalidInput {
         /// What happened, in English.
-        message: String,
+        reason: String,
     },
     /// What was asked for does not exist (a wallet, an account, a recovery, a network).
-    #[error("{message}")]
+    #[error("{reason}")]
     NotFound {
         /// What happened, in English.
-        message: String,
+        reason: String,
     },
     /// Not enough coins or tokens.
-    #[error("{message}")]
+    #[error("{reason}")]
     InsufficientFunds {
         /// What happened, in English.
-        message: String,
+        reason: String,
     },
     /// A node, bundler or paymaster could not be reached or answered badly.
-    #[error("{message}")]
+    #[error("{reason}")]
     Network {
         /// What happened, in English.
-        message: String,
+        reason: String,
     },
     /// The sponsor declined to pay the gas.
-    #[error("{message}")]
+    #[error("{reason}")]
     SponsorDeclined {
         /// What happened, in English.
-        message: String,
+        reason: String,
     },
     /// The chain or the account refused the operation.
-    #[error("{message}")]
+    #[error("{reason}")]
     Rejected {
         /// What happened, in English.
-        message: String,
+        reason: String,
     },
     /// A recovery step is not possible now.
-    #[error("{message}")]
+    #[error("{reason}")]
     Recovery {
         /// What happened, in English.
-        message: String,
+        reason: String,
     },
     /// The platform's secure store (Keychain, Keystore) cannot be used.
-    #[error("{message}")]
+    #[error("{reason}")]
     SecureStore {
         /// What happened, in English.
-        message: String,
+        reason: String,
     },
     /// The vault file cannot be read or written.
-    #[error("{message}")]
+    #[error("{reason}")]
     Storage {
         /// What happened, in English.
-        message: String,
+        reason: String,
     },
     /// A bug in Harbor.
-    #[error("{message}")]
+    #[error("{reason}")]
     Internal {
         /// What happened, in English.
-        message: String,
+        reason: String,
     },
 }
 
@@ -117,24 +118,24 @@ impl HarborError {
     /// The error for `kind` with `message` (and, for a phrase, unknown word positions).
     pub fn of_kind(kind: ErrorKind, message: String, positions: Vec<u32>) -> Self {
         match kind {
-            ErrorKind::NoWallet => Self::NoWallet { message },
-            ErrorKind::WrongPassword => Self::WrongPassword { message },
-            ErrorKind::Locked => Self::Locked { message },
+            ErrorKind::NoWallet => Self::NoWallet { reason: message },
+            ErrorKind::WrongPassword => Self::WrongPassword { reason: message },
+            ErrorKind::Locked => Self::Locked { reason: message },
             ErrorKind::InvalidPhrase => Self::InvalidPhrase {
-                message,
+                reason: message,
                 unknown_word_positions: positions,
             },
-            ErrorKind::InvalidShares => Self::InvalidShares { message },
-            ErrorKind::InvalidInput => Self::InvalidInput { message },
-            ErrorKind::NotFound => Self::NotFound { message },
-            ErrorKind::InsufficientFunds => Self::InsufficientFunds { message },
-            ErrorKind::Network => Self::Network { message },
-            ErrorKind::SponsorDeclined => Self::SponsorDeclined { message },
-            ErrorKind::Rejected => Self::Rejected { message },
-            ErrorKind::Recovery => Self::Recovery { message },
-            ErrorKind::SecureStore => Self::SecureStore { message },
-            ErrorKind::Storage => Self::Storage { message },
-            ErrorKind::Internal => Self::Internal { message },
+            ErrorKind::InvalidShares => Self::InvalidShares { reason: message },
+            ErrorKind::InvalidInput => Self::InvalidInput { reason: message },
+            ErrorKind::NotFound => Self::NotFound { reason: message },
+            ErrorKind::InsufficientFunds => Self::InsufficientFunds { reason: message },
+            ErrorKind::Network => Self::Network { reason: message },
+            ErrorKind::SponsorDeclined => Self::SponsorDeclined { reason: message },
+            ErrorKind::Rejected => Self::Rejected { reason: message },
+            ErrorKind::Recovery => Self::Recovery { reason: message },
+            ErrorKind::SecureStore => Self::SecureStore { reason: message },
+            ErrorKind::Storage => Self::Storage { reason: message },
+            ErrorKind::Internal => Self::Internal { reason: message },
         }
     }
 
@@ -166,13 +167,13 @@ impl HarborError {
 
     pub(crate) fn input(message: impl ToString) -> Self {
         Self::InvalidInput {
-            message: message.to_string(),
+            reason: message.to_string(),
         }
     }
 
     pub(crate) fn internal(message: impl ToString) -> Self {
         Self::Internal {
-            message: message.to_string(),
+            reason: message.to_string(),
         }
     }
 }

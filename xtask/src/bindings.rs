@@ -1,6 +1,7 @@
 //! `cargo xtask bindings`: build harbor-mobile and generate its Kotlin, Swift and Python
-//! bindings; the Python test suite (offline, then live against a dev chain and the relay);
-//! Android and iOS packaging where their SDKs exist.
+//! bindings; the Python and Kotlin test suites (offline, then live against a dev chain and the
+//! relay) — the Kotlin compiled with the pinned compiler from npm and run on the JVM against the
+//! Linux library; Android and iOS packaging where their SDKs exist.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -126,43 +127,131 @@ fn check_generated(generated: &Path) -> Result {
     Ok(())
 }
 
-/// Runs the Python suite: offline tests, then live tests against a fresh dev chain and relay.
-pub(crate) fn python_tests() -> Result {
+/// Runs the Python and Kotlin suites: offline tests, then live tests against a fresh dev chain
+/// and relay (one for both).
+pub(crate) fn binding_tests() -> Result {
     let generated = bindings()?;
+    crate::desktop::system_packages()?;
+    let kotlin = compile_kotlin()?;
     let python = root().join("tools/.venv/bin/python");
-    let pytest = |env: &[(&str, String)]| {
-        let mut command = Command::new(&python);
-        command
-            .current_dir(&generated.python)
-            .env("PYTHONPATH", &generated.python)
-            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]);
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        run(&mut command)
-    };
     let devnet = Devnet::start(31337, 0).map_err(|e| e.to_string())?;
     let manifest = devnet.manifest().clone();
     let port = free_port()?;
     let dir = tempfile_dir()?;
     let mut relay = crate::devnet::start_relay(std::slice::from_ref(&manifest), port, &dir)?;
-    let relay_url = format!(
-        "http://127.0.0.1:{port}/rpc/31337/{}",
-        crate::devnet::DEV_API_KEY
-    );
-    let result = wait_for(&format!("http://127.0.0.1:{port}/healthz")).and_then(|_| {
-        pytest(&[
-            ("HARBOR_RPC_URL", manifest.rpc_url.clone()),
-            ("HARBOR_RELAY_URL", relay_url),
-            ("HARBOR_DEV_TOKEN", manifest.dev_token.clone()),
-        ])
-    });
+    let env = [
+        ("HARBOR_RPC_URL", manifest.rpc_url.clone()),
+        (
+            "HARBOR_RELAY_URL",
+            format!(
+                "http://127.0.0.1:{port}/rpc/31337/{}",
+                crate::devnet::DEV_API_KEY
+            ),
+        ),
+        ("HARBOR_DEV_TOKEN", manifest.dev_token.clone()),
+    ];
+    let result = wait_for(&format!("http://127.0.0.1:{port}/healthz"))
+        .and_then(|_| {
+            let mut pytest = Command::new(&python);
+            pytest
+                .current_dir(&generated.python)
+                .env("PYTHONPATH", &generated.python)
+                .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"])
+                .envs(env.iter().map(|(k, v)| (k, v)));
+            run(&mut pytest)
+        })
+        .and_then(|_| {
+            let mut java = kotlin.command(&generated.library)?;
+            java.envs(env.iter().map(|(k, v)| (k, v)));
+            run(&mut java)
+        });
     let _ = relay.kill();
     let _ = relay.wait();
     drop(devnet);
     let _ = std::fs::remove_dir_all(&dir);
-    let _ = generated.library;
     result
+}
+
+/// The Kotlin compiler and runtime jars: the pinned npm `kotlin-compiler` (installed by
+/// `cargo xtask setup`), JNA from Debian's `libjna-java`.
+struct KotlinTools {
+    kotlinc: PathBuf,
+    stdlib: PathBuf,
+    coroutines: PathBuf,
+    jna: PathBuf,
+}
+
+impl KotlinTools {
+    fn find() -> Result<KotlinTools> {
+        let home = root().join("tools/node_modules/kotlin-compiler");
+        let jna = std::env::var_os("HARBOR_JNA_JAR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/usr/share/java/jna.jar"));
+        let tools = KotlinTools {
+            kotlinc: home.join("bin/kotlinc"),
+            stdlib: home.join("lib/kotlin-stdlib.jar"),
+            coroutines: home.join("lib/kotlinx-coroutines-core-jvm.jar"),
+            jna,
+        };
+        for path in [&tools.kotlinc, &tools.stdlib, &tools.coroutines, &tools.jna] {
+            if !path.exists() {
+                return Err(format!(
+                    "{} is missing (`cargo xtask setup` installs the Kotlin compiler; Debian's libjna-java and openjdk-17-jdk-headless give JNA and Java)",
+                    path.display()
+                ));
+            }
+        }
+        Ok(tools)
+    }
+}
+
+/// The compiled Kotlin bindings and test suite, ready to run on the JVM.
+struct CompiledKotlin {
+    classes: PathBuf,
+    tools: KotlinTools,
+}
+
+impl CompiledKotlin {
+    /// `java` running the suite against `library`.
+    fn command(&self, library: &Path) -> Result<Command> {
+        let classpath = std::env::join_paths([
+            &self.classes,
+            &self.tools.stdlib,
+            &self.tools.coroutines,
+            &self.tools.jna,
+        ])
+        .map_err(|e| e.to_string())?;
+        let mut java = Command::new("java");
+        java.arg("-cp")
+            .arg(classpath)
+            .arg(format!(
+                "-Djna.library.path={}",
+                library.parent().unwrap_or(Path::new(".")).display()
+            ))
+            .arg("org.harbor.wallet.test.HarborTestsKt");
+        Ok(java)
+    }
+}
+
+/// Compiles the generated Kotlin and the suite in `mobile-bindings/kotlin/test` (against JNA and
+/// kotlinx-coroutines, as an Android app's build does).
+fn compile_kotlin() -> Result<CompiledKotlin> {
+    let tools = KotlinTools::find()?;
+    let classes = target_dir().join("kotlin/classes");
+    let _ = std::fs::remove_dir_all(&classes);
+    let classpath =
+        std::env::join_paths([&tools.coroutines, &tools.jna]).map_err(|e| e.to_string())?;
+    let mut kotlinc = Command::new(&tools.kotlinc);
+    kotlinc
+        .arg("-nowarn")
+        .arg("-cp")
+        .arg(classpath)
+        .arg("-d")
+        .arg(&classes)
+        .arg(root().join("mobile-bindings/generated/kotlin/org/harbor/wallet/harbor.kt"))
+        .arg(root().join("mobile-bindings/kotlin/test"));
+    run(&mut kotlinc)?;
+    Ok(CompiledKotlin { classes, tools })
 }
 
 pub(crate) fn free_port() -> Result<u16> {

@@ -34,6 +34,9 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "python3-xlib",
     // The paymaster relay's tests of several instances on one database (a server per test).
     "postgresql",
+    // The Kotlin bindings' tests on the JVM (the compiler itself comes from npm).
+    "openjdk-17-jdk-headless",
+    "libjna-java",
 ];
 
 /// `cargo xtask desktop [--bindings | --test | --e2e | --bundle]`.
@@ -75,7 +78,8 @@ fn installed(package: &str) -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
 }
 
-fn system_packages() -> Result {
+/// Installs the missing Debian packages of [`DEBIAN_PACKAGES`] (with sudo when not root).
+pub(crate) fn system_packages() -> Result {
     let missing: Vec<&str> = DEBIAN_PACKAGES
         .iter()
         .copied()

@@ -29,7 +29,8 @@ tasks:
                       local anvil chains with the EntryPoint and Harbor contracts deployed
   bench               criterion benchmarks, summarised as ratios measured in the same run
   bindings [--test]   build harbor-mobile and generate its Kotlin, Swift and Python bindings;
-                      --test also runs the Python suite (offline + live on a dev chain)
+                      --test also runs the Python and Kotlin suites (offline + live on a
+                      dev chain; Kotlin compiled with the pinned compiler, run on the JVM)
   mobile android|ios  native libraries for app projects (needs the NDK / Xcode)
   desktop             the desktop app against a local dev chain and relay (started if not running)
   desktop --bindings  regenerate the UI's TypeScript for the app's commands and events
@@ -73,7 +74,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::bench(),
         Some("bindings") => setup::setup().and_then(|_| {
             if args.get(1).is_some_and(|a| a == "--test") {
-                bindings::python_tests()
+                bindings::binding_tests()
             } else {
                 bindings::bindings().map(|_| ())
             }
@@ -241,7 +242,7 @@ fn test(args: &[String]) -> Result {
         run(cargo().args(["test", "--workspace", "--all-features"]))?;
     }
     run(cargo().args(["test", "--workspace", "--all-features", "--doc"]))?;
-    bindings::python_tests()?;
+    bindings::binding_tests()?;
     // The WebView provider apps inject (plain JavaScript, Node's own test runner).
     run(Command::new("node")
         .current_dir(root().join("mobile-bindings/js"))
