@@ -69,6 +69,7 @@ pub(crate) fn bindings() -> Result<Generated> {
     generate(&library, "python", &package)?;
     std::fs::copy(&library, package.join(library_name())).map_err(|e| e.to_string())?;
     check_generated(&generated)?;
+    check_swift_package(&generated)?;
     println!(
         "bindings: Kotlin and Swift in {}, Python package in {}",
         generated.display(),
@@ -133,6 +134,18 @@ pub(crate) fn binding_tests() -> Result {
     let generated = bindings()?;
     crate::desktop::system_packages()?;
     let kotlin = compile_kotlin()?;
+    let package = jvm_package(
+        &kotlin.bindings,
+        &generated.library,
+        &target_dir().join("mobile/test"),
+    )?;
+    // The sample app's screen compiles against the package alone.
+    kotlinc(
+        &kotlin.tools,
+        &[&package, &kotlin.tools.coroutines, &kotlin.tools.jna],
+        &[root().join("mobile-bindings/kotlin/sample")],
+        &target_dir().join("kotlin/sample"),
+    )?;
     let python = root().join("tools/.venv/bin/python");
     let devnet = Devnet::start(31337, 0).map_err(|e| e.to_string())?;
     let manifest = devnet.manifest().clone();
@@ -161,7 +174,7 @@ pub(crate) fn binding_tests() -> Result {
             run(&mut pytest)
         })
         .and_then(|_| {
-            let mut java = kotlin.command(&generated.library)?;
+            let mut java = kotlin.command(&package)?;
             java.envs(env.iter().map(|(k, v)| (k, v)));
             run(&mut java)
         });
@@ -207,15 +220,20 @@ impl KotlinTools {
 
 /// The compiled Kotlin bindings and test suite, ready to run on the JVM.
 struct CompiledKotlin {
-    classes: PathBuf,
+    /// The bindings' classes.
+    bindings: PathBuf,
+    /// The test suite's classes.
+    tests: PathBuf,
     tools: KotlinTools,
 }
 
 impl CompiledKotlin {
-    /// `java` running the suite against `library`.
-    fn command(&self, library: &Path) -> Result<Command> {
+    /// `java` running the suite with the bindings from `package` (the JVM jar, which carries
+    /// the library: no library path is given, JNA finds it inside).
+    fn command(&self, package: &Path) -> Result<Command> {
         let classpath = std::env::join_paths([
-            &self.classes,
+            package,
+            &self.tests,
             &self.tools.stdlib,
             &self.tools.coroutines,
             &self.tools.jna,
@@ -224,34 +242,145 @@ impl CompiledKotlin {
         let mut java = Command::new("java");
         java.arg("-cp")
             .arg(classpath)
-            .arg(format!(
-                "-Djna.library.path={}",
-                library.parent().unwrap_or(Path::new(".")).display()
-            ))
             .arg("org.harbor.wallet.test.HarborTestsKt");
         Ok(java)
     }
 }
 
-/// Compiles the generated Kotlin and the suite in `mobile-bindings/kotlin/test` (against JNA and
-/// kotlinx-coroutines, as an Android app's build does).
-fn compile_kotlin() -> Result<CompiledKotlin> {
-    let tools = KotlinTools::find()?;
-    let classes = target_dir().join("kotlin/classes");
-    let _ = std::fs::remove_dir_all(&classes);
-    let classpath =
-        std::env::join_paths([&tools.coroutines, &tools.jna]).map_err(|e| e.to_string())?;
-    let mut kotlinc = Command::new(&tools.kotlinc);
-    kotlinc
+/// Runs kotlinc on `sources` into `out` with `classpath`.
+fn kotlinc(tools: &KotlinTools, classpath: &[&Path], sources: &[PathBuf], out: &Path) -> Result {
+    let _ = std::fs::remove_dir_all(out);
+    let classpath = std::env::join_paths(classpath).map_err(|e| e.to_string())?;
+    let mut command = Command::new(&tools.kotlinc);
+    command
         .arg("-nowarn")
         .arg("-cp")
         .arg(classpath)
         .arg("-d")
-        .arg(&classes)
-        .arg(root().join("mobile-bindings/generated/kotlin/org/harbor/wallet/harbor.kt"))
-        .arg(root().join("mobile-bindings/kotlin/test"));
-    run(&mut kotlinc)?;
-    Ok(CompiledKotlin { classes, tools })
+        .arg(out)
+        .args(sources);
+    run(&mut command)
+}
+
+/// Compiles the generated Kotlin (against JNA and kotlinx-coroutines, as an Android app's build
+/// does), then the suite in `mobile-bindings/kotlin/test` and the sample in
+/// `mobile-bindings/kotlin/sample` against it.
+fn compile_kotlin() -> Result<CompiledKotlin> {
+    let tools = KotlinTools::find()?;
+    let out = target_dir().join("kotlin");
+    let bindings = out.join("bindings");
+    kotlinc(
+        &tools,
+        &[&tools.coroutines, &tools.jna],
+        &[root().join("mobile-bindings/generated/kotlin/org/harbor/wallet/harbor.kt")],
+        &bindings,
+    )?;
+    let tests = out.join("tests");
+    kotlinc(
+        &tools,
+        &[&bindings, &tools.coroutines, &tools.jna],
+        &[root().join("mobile-bindings/kotlin/test")],
+        &tests,
+    )?;
+    Ok(CompiledKotlin {
+        bindings,
+        tests,
+        tools,
+    })
+}
+
+/// Maven coordinates and dependencies of the JVM and Android packages.
+const GROUP: &str = "org.harbor";
+const ARTIFACT: &str = "harbor-wallet";
+const JNA_VERSION: &str = "5.13.0";
+const COROUTINES_VERSION: &str = "1.8.0";
+const KOTLIN_VERSION: &str = "2.4.20";
+
+/// The POM of `artifact` (`jar` or `aar`): what an app's build resolves beside it.
+fn pom(packaging: &str) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    let jna = if packaging == "aar" {
+        // Android loads JNA's own native part from its AAR.
+        "<type>aar</type>".to_owned()
+    } else {
+        String::new()
+    };
+    let coroutines = if packaging == "aar" {
+        "kotlinx-coroutines-android"
+    } else {
+        "kotlinx-coroutines-core-jvm"
+    };
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>{GROUP}</groupId>
+  <artifactId>{ARTIFACT}{suffix}</artifactId>
+  <version>{version}</version>
+  <packaging>{packaging}</packaging>
+  <name>Harbor wallet SDK</name>
+  <description>Harbor's wallet engine (smart accounts, sponsored gas, social recovery) for Kotlin apps.</description>
+  <licenses><license><name>MIT OR Apache-2.0</name></license></licenses>
+  <dependencies>
+    <dependency><groupId>net.java.dev.jna</groupId><artifactId>jna</artifactId><version>{JNA_VERSION}</version>{jna}</dependency>
+    <dependency><groupId>org.jetbrains.kotlinx</groupId><artifactId>{coroutines}</artifactId><version>{COROUTINES_VERSION}</version></dependency>
+    <dependency><groupId>org.jetbrains.kotlin</groupId><artifactId>kotlin-stdlib</artifactId><version>{KOTLIN_VERSION}</version></dependency>
+  </dependencies>
+</project>
+"#,
+        suffix = if packaging == "aar" {
+            "-android"
+        } else {
+            "-jvm"
+        },
+    )
+}
+
+/// The JNA resource folder of this machine's platform (`linux-x86-64`, `darwin-aarch64` …).
+fn jna_platform() -> String {
+    let os = if cfg!(target_os = "macos") {
+        "darwin"
+    } else if cfg!(target_os = "windows") {
+        "win32"
+    } else {
+        "linux"
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "x86-64",
+        "aarch64" => "aarch64",
+        other => other,
+    };
+    format!("{os}-{arch}")
+}
+
+/// The JVM package: the compiled bindings and `library` (as JNA's resource for this platform)
+/// in `harbor-wallet-jvm-<version>.jar`, with its POM, under `out`; returns the jar.
+fn jvm_package(bindings: &Path, library: &Path, out: &Path) -> Result<PathBuf> {
+    let version = env!("CARGO_PKG_VERSION");
+    let staging = out.join("jvm-staging");
+    let _ = std::fs::remove_dir_all(&staging);
+    let native = staging.join(jna_platform());
+    std::fs::create_dir_all(&native).map_err(|e| e.to_string())?;
+    std::fs::copy(library, native.join(library_name())).map_err(|e| e.to_string())?;
+    let jar = out.join(format!("{ARTIFACT}-jvm-{version}.jar"));
+    let _ = std::fs::remove_file(&jar);
+    // META-INF carries the `.kotlin_module` that makes the top-level functions visible.
+    run(Command::new("jar")
+        .arg("cf")
+        .arg(&jar)
+        .arg("-C")
+        .arg(bindings)
+        .arg(".")
+        .arg("-C")
+        .arg(&staging)
+        .arg(jna_platform()))?;
+    std::fs::write(
+        out.join(format!("{ARTIFACT}-jvm-{version}.pom")),
+        pom("jar"),
+    )
+    .map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(&staging);
+    Ok(jar)
 }
 
 pub(crate) fn free_port() -> Result<u16> {
@@ -293,34 +422,70 @@ pub(crate) fn mobile(args: &[String]) -> Result {
 
 /// Builds `jniLibs/<abi>/libharbor_mobile.so` for the Android ABIs with cargo-ndk and lays out
 /// a Gradle library module in `mobile-bindings/android`.
+/// The Android ABIs packaged.
+const ANDROID_ABIS: [&str; 3] = ["arm64-v8a", "armeabi-v7a", "x86_64"];
+
+/// `cargo xtask mobile android`: the JVM package (always), and the `.aar` where the NDK exists.
 fn android() -> Result {
+    let out = target_dir().join("mobile/android");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    crate::desktop::system_packages()?;
+    bindings()?;
+    let kotlin = compile_kotlin()?;
+    let library = build_library("mobile")?;
+    let jar = jvm_package(&kotlin.bindings, &library, &out)?;
+    println!("mobile: JVM package {} (+ .pom)", jar.display());
     if !has_program("cargo-ndk") || std::env::var_os("ANDROID_NDK_HOME").is_none() {
-        return Err(
-            "Android builds need the NDK (ANDROID_NDK_HOME) and `cargo install cargo-ndk`; \
-             see mobile-bindings/README.md"
-                .into(),
+        println!(
+            "mobile: no Android NDK (ANDROID_NDK_HOME) or cargo-ndk here, so no .aar; \
+             the JVM package above is built and tested (see mobile-bindings/README.md)"
         );
+        return Ok(());
     }
-    let module = root().join("mobile-bindings/android");
-    let jni = module.join("src/main/jniLibs");
-    run(cargo()
-        .args([
-            "ndk",
-            "-t",
-            "arm64-v8a",
-            "-t",
-            "armeabi-v7a",
-            "-t",
-            "x86_64",
-            "-o",
-        ])
+    let staging = out.join("aar-staging");
+    let _ = std::fs::remove_dir_all(&staging);
+    let jni = staging.join("jni");
+    let mut ndk = cargo();
+    ndk.arg("ndk");
+    for abi in ANDROID_ABIS {
+        ndk.args(["-t", abi]);
+    }
+    run(ndk
+        .arg("-o")
         .arg(&jni)
         .args(["build", "-p", "harbor-mobile", "--profile", "mobile"]))?;
-    let library = build_library("dev")?;
-    generate(&library, "kotlin", &module.join("src/main/kotlin"))
+    std::fs::write(
+        staging.join("AndroidManifest.xml"),
+        format!(
+            "<manifest xmlns:android=\"http://schemas.android.com/apk/res/android\" package=\"{GROUP}.wallet\">\n  <uses-sdk android:minSdkVersion=\"24\" />\n  <uses-permission android:name=\"android.permission.INTERNET\" />\n</manifest>\n"
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(staging.join("R.txt"), "").map_err(|e| e.to_string())?;
+    run(Command::new("jar")
+        .arg("cf")
+        .arg(staging.join("classes.jar"))
+        .arg("-C")
+        .arg(&kotlin.bindings)
+        .arg("."))?;
+    let version = env!("CARGO_PKG_VERSION");
+    let aar = out.join(format!("{ARTIFACT}-android-{version}.aar"));
+    let _ = std::fs::remove_file(&aar);
+    run(Command::new("jar")
+        .arg("cfM")
+        .arg(&aar)
+        .arg("-C")
+        .arg(&staging)
+        .arg("."))?;
+    std::fs::write(
+        out.join(format!("{ARTIFACT}-android-{version}.pom")),
+        pom("aar"),
+    )
+    .map_err(|e| e.to_string())?;
+    println!("mobile: Android package {} (+ .pom)", aar.display());
+    Ok(())
 }
 
-/// Builds `Harbor.xcframework` (device + simulator) and the Swift package sources.
 fn ios() -> Result {
     if !cfg!(target_os = "macos") || !has_program("xcodebuild") {
         return Err("iOS builds need macOS with Xcode; see mobile-bindings/README.md".into());
@@ -360,5 +525,74 @@ fn ios() -> Result {
             .arg(&headers);
     }
     command.arg("-output").arg(out.join("Harbor.xcframework"));
-    run(&mut command)
+    run(&mut command)?;
+    std::fs::write(out.join("Package.swift"), swift_package()).map_err(|e| e.to_string())?;
+    println!("mobile: Swift package in {}", out.display());
+    Ok(())
+}
+
+/// The Swift package around the xcframework: the `HarborFFI` binary target (the C functions and
+/// their module map) and the `Harbor` target over the generated Swift source.
+fn swift_package() -> String {
+    format!(
+        r#"// swift-tools-version:5.9
+// Generated by `cargo xtask mobile ios` (harbor-mobile {version}).
+import PackageDescription
+
+let package = Package(
+    name: "Harbor",
+    platforms: [.iOS(.v15), .macOS(.v12)],
+    products: [.library(name: "Harbor", targets: ["Harbor"])],
+    targets: [
+        .binaryTarget(name: "HarborFFI", path: "Harbor.xcframework"),
+        .target(name: "Harbor", dependencies: ["HarborFFI"], path: "Sources/Harbor"),
+    ]
+)
+"#,
+        version = env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The Swift package, the generated Swift and its module map agree on the module names (what
+/// can be checked without Xcode).
+fn check_swift_package(generated: &Path) -> Result {
+    let manifest = swift_package();
+    let swift =
+        std::fs::read_to_string(generated.join("swift/Harbor.swift")).map_err(|e| e.to_string())?;
+    let modulemap = std::fs::read_to_string(generated.join("swift/HarborFFI.modulemap"))
+        .map_err(|e| e.to_string())?;
+    let checks = [
+        (
+            swift.contains("import HarborFFI"),
+            "Harbor.swift imports HarborFFI",
+        ),
+        (
+            modulemap.contains("module HarborFFI"),
+            "the module map declares HarborFFI",
+        ),
+        (
+            modulemap.contains("header \"HarborFFI.h\""),
+            "the module map names HarborFFI.h",
+        ),
+        (
+            generated.join("swift/HarborFFI.h").exists(),
+            "HarborFFI.h is generated",
+        ),
+        (
+            manifest.contains(r#".binaryTarget(name: "HarborFFI", path: "Harbor.xcframework")"#),
+            "Package.swift has the HarborFFI binary target",
+        ),
+        (
+            manifest.contains(r#"path: "Sources/Harbor""#),
+            "Package.swift finds the Swift source where `mobile ios` puts it",
+        ),
+    ];
+    for (holds, what) in checks {
+        if !holds {
+            return Err(format!(
+                "the Swift package is inconsistent: not so that {what}"
+            ));
+        }
+    }
+    std::fs::write(generated.join("swift/Package.swift"), manifest).map_err(|e| e.to_string())
 }

@@ -31,7 +31,8 @@ tasks:
   bindings [--test]   build harbor-mobile and generate its Kotlin, Swift and Python bindings;
                       --test also runs the Python and Kotlin suites (offline + live on a
                       dev chain; Kotlin compiled with the pinned compiler, run on the JVM)
-  mobile android|ios  native libraries for app projects (needs the NDK / Xcode)
+  mobile android|ios  app packages: the JVM jar + POM always, the Android .aar where the NDK
+                      exists; the iOS xcframework + Package.swift on macOS with Xcode
   desktop             the desktop app against a local dev chain and relay (started if not running)
   desktop --bindings  regenerate the UI's TypeScript for the app's commands and events
   desktop --test      the UI's component tests (Vitest)
