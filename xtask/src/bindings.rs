@@ -438,7 +438,8 @@ fn android() -> Result {
     if !has_program("cargo-ndk") || std::env::var_os("ANDROID_NDK_HOME").is_none() {
         println!(
             "mobile: no Android NDK (ANDROID_NDK_HOME) or cargo-ndk here, so no .aar; \
-             the JVM package above is built and tested (see mobile-bindings/README.md)"
+             the JVM package above is built (`cargo xtask bindings --test` runs the Kotlin suite from \
+             the same packaging; see mobile-bindings/README.md)"
         );
         return Ok(());
     }
