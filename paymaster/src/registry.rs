@@ -114,6 +114,9 @@ fn now() -> u64 {
     crate::chain::unix_now()
 }
 
+/// The run-time configuration's version: the audit log's last id (every change writes one).
+const VERSION: &str = "SELECT COALESCE(MAX(id), 0) FROM audit_log";
+
 /// SHA-256 of an API key, hex (how run-time keys are stored and looked up).
 pub fn key_hash(api_key: &str) -> String {
     alloy_primitives::hex::encode(Sha256::digest(api_key.as_bytes()))
@@ -142,9 +145,7 @@ impl Store {
     /// The run-time configuration, read in one snapshot.
     pub fn runtime_config(&self) -> Result<RuntimeConfig, StoreError> {
         self.read(|tx| {
-            let version = tx
-                .query_one("SELECT COALESCE(MAX(id), 0) FROM audit_log", &[])?
-                .int(0)?;
+            let version = tx.query_one(VERSION, &[])?.int(0)?;
             let apps = tx
                 .query("SELECT name FROM runtime_apps ORDER BY name", &[])?
                 .iter()
@@ -155,16 +156,12 @@ impl Store {
                 "SELECT id, app, created_at, revoked_at, hash FROM api_keys ORDER BY created_at, id",
                 &[],
             )? {
-                let revoked = match row.0.get(3) {
-                    Some(crate::store::sql::Value::Int(at)) => Some(*at as u64),
-                    _ => None,
-                };
                 keys.push((
                     KeyInfo {
                         id: row.text(0)?,
                         app: row.text(1)?,
                         created_at: row.uint(2)?,
-                        revoked_at: revoked,
+                        revoked_at: row.opt_uint(3)?,
                     },
                     row.text(4)?,
                 ));
@@ -194,10 +191,7 @@ impl Store {
 
     /// The run-time configuration's version (the audit log's last id), read every few seconds.
     pub fn runtime_version(&self) -> Result<i64, StoreError> {
-        self.read(|tx| {
-            tx.query_one("SELECT COALESCE(MAX(id), 0) FROM audit_log", &[])?
-                .int(0)
-        })
+        self.read(|tx| tx.query_one(VERSION, &[])?.int(0))
     }
 
     /// The last `limit` changes, newest first.

@@ -94,6 +94,14 @@ impl Row {
         Ok(self.int(i)?.max(0) as u64)
     }
 
+    /// Column `i` as a non-negative integer, or `None` for NULL.
+    pub(crate) fn opt_uint(&self, i: usize) -> Result<Option<u64>, StoreError> {
+        match self.column(i)? {
+            Value::Null => Ok(None),
+            _ => self.uint(i).map(Some),
+        }
+    }
+
     /// Column `i` as text.
     pub(crate) fn text(&self, i: usize) -> Result<String, StoreError> {
         self.opt_text(i)?
