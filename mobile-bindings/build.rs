@@ -9,6 +9,7 @@ fn main() {
     // Not for Android (RELR needs API 28; the NDK has its own packing) nor Apple (no ELF).
     if os == "linux" && env == "gnu" {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-z,pack-relative-relocs");
+        println!("cargo:rustc-cdylib-link-arg=-Wl,--icf=all");
     }
     println!("cargo:rerun-if-changed=build.rs");
 }

@@ -7,6 +7,7 @@
 
 mod dapp;
 mod error;
+mod http;
 mod keys;
 mod network;
 mod recovery;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 
 pub use dapp::*;
 pub use error::{HarborError, Result};
+pub use http::*;
 pub use keys::*;
 pub use network::*;
 pub use recovery::*;
@@ -28,19 +30,23 @@ pub use wallet::*;
 
 uniffi::setup_scaffolding!("harbor");
 
-/// The library's runtime (two worker threads, created on first use).
-fn runtime() -> Result<&'static tokio::runtime::Runtime> {
-    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
-        OnceLock::new();
+/// The library's runtime: one thread drives every network call (a phone needs no more; CPU work
+/// such as Argon2 runs on its blocking pool), created on first use.
+fn runtime() -> Result<&'static tokio::runtime::Handle> {
+    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Handle, String>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| {
-            harbor_core::rpc::install_tls_provider();
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_name("harbor")
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .thread_name("harbor-blocking")
                 .enable_all()
                 .build()
-                .map_err(|e| e.to_string())
+                .map_err(|e| e.to_string())?;
+            let handle = runtime.handle().clone();
+            std::thread::Builder::new()
+                .name("harbor".to_owned())
+                .spawn(move || runtime.block_on(std::future::pending::<()>()))
+                .map_err(|e| e.to_string())?;
+            Ok(handle)
         })
         .as_ref()
         .map_err(|e| HarborError::internal(format!("cannot start the background runtime: {e}")))

@@ -117,7 +117,10 @@ impl std::fmt::Debug for Vault {
 impl Vault {
     fn new(vault: core_vault::Vault) -> Self {
         Vault {
-            wallet: Arc::new(CoreWallet::new(Arc::new(Mutex::new(vault)))),
+            wallet: Arc::new(CoreWallet::with_connector(
+                Arc::new(Mutex::new(vault)),
+                crate::http::connector(),
+            )),
         }
     }
 

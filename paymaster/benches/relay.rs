@@ -175,6 +175,7 @@ async fn null_server() -> String {
 }
 
 async fn saturate(url: &str, offset: u64) -> (f64, Vec<Duration>) {
+    harbor_core::rpc::install_tls_provider();
     let client = reqwest::Client::new();
     let next = Arc::new(std::sync::atomic::AtomicU64::new(offset));
     let started = Instant::now();

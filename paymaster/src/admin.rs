@@ -534,6 +534,7 @@ pub async fn call(
     let token = crate::keys::load_secret(&admin.token).map_err(|e| e.to_string())?;
     let url = reqwest::Url::parse_with_params(&format!("http://{}{path}", admin.listen), query)
         .map_err(|e| e.to_string())?;
+    harbor_core::rpc::install_tls_provider();
     let mut request = reqwest::Client::new()
         .request(method, url.clone())
         .bearer_auth(token.as_str());

@@ -140,6 +140,7 @@ impl Relay {
                 ));
             }
         }
+        harbor_core::rpc::install_tls_provider();
         let http = reqwest::Client::builder()
             .user_agent(concat!("harbor-paymaster/", env!("CARGO_PKG_VERSION")))
             .build()

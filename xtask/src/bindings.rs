@@ -272,7 +272,11 @@ fn compile_kotlin() -> Result<CompiledKotlin> {
     kotlinc(
         &tools,
         &[&tools.coroutines, &tools.jna],
-        &[root().join("mobile-bindings/generated/kotlin/org/harbor/wallet/harbor.kt")],
+        &[
+            root().join("mobile-bindings/generated/kotlin/org/harbor/wallet/harbor.kt"),
+            // Hand-written companions shipped in the same package (the default HTTP transport).
+            root().join("mobile-bindings/kotlin/src"),
+        ],
         &bindings,
     )?;
     let tests = out.join("tests");

@@ -150,6 +150,7 @@ pub struct AccountClient {
 
 impl AccountClient {
     /// A client for `chain_id` using the node at `node_url` and the bundler at `bundler_url`.
+    #[cfg(feature = "http")]
     pub fn new(chain_id: u64, node_url: &str, bundler_url: &str) -> Result<Self, SendError> {
         Ok(AccountClient {
             chain_id,
@@ -187,9 +188,16 @@ impl AccountClient {
     }
 
     /// Uses the ERC-7677 paymaster service at `url` for sponsored sends.
-    pub fn with_paymaster(mut self, url: &str) -> Result<Self, SendError> {
-        self.paymaster = Some(PaymasterClient::new(url).map_err(service("paymaster"))?);
-        Ok(self)
+    #[cfg(feature = "http")]
+    pub fn with_paymaster(self, url: &str) -> Result<Self, SendError> {
+        let paymaster = PaymasterClient::new(url).map_err(service("paymaster"))?;
+        Ok(self.with_paymaster_client(paymaster))
+    }
+
+    /// Uses the ERC-7677 paymaster service `paymaster` for sponsored sends.
+    pub fn with_paymaster_client(mut self, paymaster: PaymasterClient) -> Self {
+        self.paymaster = Some(paymaster);
+        self
     }
 
     /// The node client (balances, calls).

@@ -85,6 +85,7 @@ pub struct BundlerClient {
 
 impl BundlerClient {
     /// A client for the bundler at `url`.
+    #[cfg(feature = "http")]
     pub fn new(url: &str) -> Result<Self, RpcError> {
         Ok(BundlerClient {
             transport: RpcTransport::new(url)?,

@@ -2,13 +2,14 @@
 //! an ERC-7769 bundler and an ERC-7677 paymaster service.
 
 mod bundler;
+mod http;
 mod node;
 mod paymaster;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -16,6 +17,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use bundler::{BundlerClient, GasEstimate, UserOperationReceipt};
+#[cfg(feature = "http")]
+pub use http::ReqwestClient;
+pub use http::{HttpClient, HttpFailure, HttpFuture, HttpRequest, HttpResponse};
 pub use node::{BlockHeader, FeeEstimate, Log, NodeClient, TransactionReceipt};
 pub use paymaster::{PaymasterClient, PaymasterData, PaymasterStubData, Sponsor};
 
@@ -122,11 +126,11 @@ impl Default for RpcOptions {
     }
 }
 
-static TLS_PROVIDER: Once = Once::new();
-
 /// Makes rustls use the `ring` provider process-wide unless another one was installed first
 /// (called by every transport; call it before building other reqwest clients).
+#[cfg(feature = "http")]
 pub fn install_tls_provider() {
+    static TLS_PROVIDER: std::sync::Once = std::sync::Once::new();
     TLS_PROVIDER.call_once(|| {
         // Fails only when another provider was installed first, which is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -147,21 +151,57 @@ pub trait RpcBackend: Send + Sync {
 pub trait Connector: Send + Sync {
     /// The transport for `url`.
     fn connect(&self, url: &str) -> Result<RpcTransport, RpcError>;
+
+    /// The HTTP stack for plain requests (sponsor profiles, recovery alerts).
+    fn http(&self) -> Arc<dyn HttpClient>;
 }
 
-/// The [`Connector`] that reaches endpoints over HTTP(S).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct HttpConnector;
+/// The [`Connector`] that reaches endpoints over HTTP(S) through one [`HttpClient`].
+#[derive(Clone)]
+pub struct HttpConnector {
+    client: Arc<dyn HttpClient>,
+}
 
-impl Connector for HttpConnector {
-    fn connect(&self, url: &str) -> Result<RpcTransport, RpcError> {
-        RpcTransport::new(url)
+impl std::fmt::Debug for HttpConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HttpConnector")
     }
 }
 
+impl HttpConnector {
+    /// Reaches endpoints through `client` (the platform's HTTP stack, say).
+    pub fn new(client: Arc<dyn HttpClient>) -> Self {
+        HttpConnector { client }
+    }
+}
+
+#[cfg(feature = "http")]
+impl Default for HttpConnector {
+    /// The built-in HTTP stack.
+    fn default() -> Self {
+        Self::new(Arc::new(ReqwestClient::new()))
+    }
+}
+
+impl Connector for HttpConnector {
+    fn connect(&self, url: &str) -> Result<RpcTransport, RpcError> {
+        RpcTransport::with_client(url, self.client.clone(), RpcOptions::default())
+    }
+
+    fn http(&self) -> Arc<dyn HttpClient> {
+        self.client.clone()
+    }
+}
+
+/// The largest JSON-RPC answer read (logs and traces can be large; more is refused).
+const MAX_RPC_BYTES: usize = 32 * 1024 * 1024;
+
 /// How a transport reaches its endpoint.
 enum Link {
-    Http { http: reqwest::Client, url: String },
+    Http {
+        client: Arc<dyn HttpClient>,
+        url: String,
+    },
     Backend(Arc<dyn RpcBackend>),
 }
 
@@ -193,27 +233,29 @@ pub(crate) fn host_of(url: &str) -> Option<String> {
 }
 
 impl RpcTransport {
-    /// A transport for `url` with default timeouts and retries.
+    /// A transport for `url` over the built-in HTTP stack, with default timeouts and retries.
+    #[cfg(feature = "http")]
     pub fn new(url: &str) -> Result<Self, RpcError> {
         Self::with_options(url, RpcOptions::default())
     }
 
-    /// A transport for `url` with the given options.
+    /// A transport for `url` over the built-in HTTP stack, with the given options.
+    #[cfg(feature = "http")]
     pub fn with_options(url: &str, options: RpcOptions) -> Result<Self, RpcError> {
+        let client = ReqwestClient::with_connect_timeout(options.connect_timeout);
+        Self::with_client(url, Arc::new(client), options)
+    }
+
+    /// A transport for `url` over `client`, with the given options.
+    pub fn with_client(
+        url: &str,
+        client: Arc<dyn HttpClient>,
+        options: RpcOptions,
+    ) -> Result<Self, RpcError> {
         let host = host_of(url).ok_or_else(|| RpcError::InvalidUrl(redact(url)))?;
-        install_tls_provider();
-        let http = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .connect_timeout(options.connect_timeout)
-            .user_agent(concat!("harbor/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| RpcError::Unreachable {
-                host: host.clone(),
-                message: e.to_string(),
-            })?;
         Ok(RpcTransport {
             link: Link::Http {
-                http,
+                client,
                 url: url.to_owned(),
             },
             host,
@@ -266,34 +308,31 @@ impl RpcTransport {
     }
 
     async fn request_once(&self, method: &str, params: &Value) -> Result<Value, RpcError> {
-        let (http, url) = match &self.link {
-            Link::Http { http, url } => (http, url),
+        let (client, url) = match &self.link {
+            Link::Http { client, url } => (client, url),
             Link::Backend(backend) => return backend.call(method, params).await,
         };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let body =
             serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        let response = http
-            .post(url)
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
+        let response = client
+            .send(HttpRequest {
+                url: url.clone(),
+                body: Some(body.to_string()),
+                timeout: self.options.timeout,
+                max_bytes: MAX_RPC_BYTES,
+            })
             .await
-            .map_err(|e| RpcError::Unreachable {
-                host: self.host.clone(),
-                message: describe_reqwest(e),
-            })?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| RpcError::Unreachable {
-            host: self.host.clone(),
-            message: describe_reqwest(e),
-        })?;
+            .map_err(|e| failed(&self.host, e))?;
+        let status = response.status;
+        let success = (200..300).contains(&status);
+        let bytes = response.body;
         let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
         let Some(mut reply) = parsed.filter(Value::is_object) else {
-            if !status.is_success() {
+            if !success {
                 return Err(RpcError::Http {
                     host: self.host.clone(),
-                    status: status.as_u16(),
+                    status,
                 });
             }
             return Err(self.invalid("the answer is not a JSON object".into()));
@@ -318,10 +357,10 @@ impl RpcTransport {
                 data: error.get_mut("data").map(Value::take),
             });
         }
-        if !status.is_success() {
+        if !success {
             return Err(RpcError::Http {
                 host: self.host.clone(),
-                status: status.as_u16(),
+                status,
             });
         }
         match reply.get_mut("result") {
@@ -338,14 +377,18 @@ impl RpcTransport {
     }
 }
 
-fn describe_reqwest(error: reqwest::Error) -> String {
-    if error.is_timeout() {
-        "timed out".into()
-    } else if error.is_connect() {
-        "connection failed".into()
-    } else {
-        // reqwest's Display may include the URL, which may hold an API key.
-        error.without_url().to_string()
+/// An HTTP stack's failure as the error of a call to `host` (too long an answer is the
+/// server's fault; the rest is the network's).
+fn failed(host: &str, failure: HttpFailure) -> RpcError {
+    match failure {
+        HttpFailure::TooLarge(_) => RpcError::InvalidResponse {
+            host: host.to_owned(),
+            message: failure.to_string(),
+        },
+        _ => RpcError::Unreachable {
+            host: host.to_owned(),
+            message: failure.to_string(),
+        },
     }
 }
 
@@ -362,70 +405,51 @@ pub(crate) fn hex_u64(value: &Value) -> Option<u64> {
     u64::from_str_radix(text, 16).ok()
 }
 
-/// Fetches `url` with a GET (the same timeouts as JSON-RPC calls, no retries) and returns its
-/// body as text, refusing answers over `max_bytes`.
-pub async fn fetch_text(url: &str, max_bytes: usize) -> Result<String, RpcError> {
-    http_text(url, None, Duration::ZERO, max_bytes).await
+/// Fetches `url` with a GET through `client` (the same timeouts as JSON-RPC calls, no
+/// retries) and returns its body as text, refusing answers over `max_bytes`.
+pub async fn fetch_text(
+    client: &dyn HttpClient,
+    url: &str,
+    max_bytes: usize,
+) -> Result<String, RpcError> {
+    http_text(client, url, None, Duration::ZERO, max_bytes).await
 }
 
 /// POSTs `body` as JSON to `url` and returns the answer's text (at most `max_bytes`).
-pub async fn post_json(url: &str, body: &Value, max_bytes: usize) -> Result<String, RpcError> {
-    http_text(url, Some(body), Duration::ZERO, max_bytes).await
+pub async fn post_json(
+    client: &dyn HttpClient,
+    url: &str,
+    body: &Value,
+    max_bytes: usize,
+) -> Result<String, RpcError> {
+    http_text(client, url, Some(body), Duration::ZERO, max_bytes).await
 }
 
 /// GET (or POST with `body`) allowing `extra` time beyond the usual timeout (long polls).
 pub async fn http_text(
+    client: &dyn HttpClient,
     url: &str,
     body: Option<&Value>,
     extra: Duration,
     max_bytes: usize,
 ) -> Result<String, RpcError> {
     let host = host_of(url).ok_or_else(|| RpcError::InvalidUrl(redact(url)))?;
-    install_tls_provider();
-    let options = RpcOptions::default();
-    let unreachable = |message: String| RpcError::Unreachable {
-        host: host.clone(),
-        message,
-    };
-    let http = reqwest::Client::builder()
-        .timeout(options.timeout + extra)
-        .connect_timeout(options.connect_timeout)
-        .user_agent(concat!("harbor/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| unreachable(e.to_string()))?;
-    let request = match body {
-        Some(body) => http
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string()),
-        None => http.get(url),
-    };
-    let mut response = request
-        .header(reqwest::header::ACCEPT, "application/json")
-        .send()
+    let response = client
+        .send(HttpRequest {
+            url: url.to_owned(),
+            body: body.map(Value::to_string),
+            timeout: RpcOptions::default().timeout + extra,
+            max_bytes,
+        })
         .await
-        .map_err(|e| unreachable(e.without_url().to_string()))?;
-    if !response.status().is_success() {
+        .map_err(|e| failed(&host, e))?;
+    if !(200..300).contains(&response.status) {
         return Err(RpcError::Http {
             host,
-            status: response.status().as_u16(),
+            status: response.status,
         });
     }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| unreachable(e.without_url().to_string()))?
-    {
-        if bytes.len() + chunk.len() > max_bytes {
-            return Err(RpcError::InvalidResponse {
-                host,
-                message: format!("the answer is larger than {max_bytes} bytes"),
-            });
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    String::from_utf8(bytes).map_err(|_| RpcError::InvalidResponse {
+    String::from_utf8(response.body).map_err(|_| RpcError::InvalidResponse {
         host,
         message: "the answer is not text".into(),
     })

@@ -83,6 +83,7 @@ pub struct NodeClient {
 
 impl NodeClient {
     /// A client for the node at `url`.
+    #[cfg(feature = "http")]
     pub fn new(url: &str) -> Result<Self, RpcError> {
         Ok(NodeClient {
             transport: RpcTransport::new(url)?,

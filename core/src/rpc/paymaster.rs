@@ -57,6 +57,7 @@ pub struct PaymasterClient {
 
 impl PaymasterClient {
     /// A client for the service at `url`.
+    #[cfg(feature = "http")]
     pub fn new(url: &str) -> Result<Self, RpcError> {
         Ok(PaymasterClient {
             transport: RpcTransport::new(url)?,

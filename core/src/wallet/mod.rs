@@ -32,7 +32,7 @@ use alloy_primitives::Address;
 use crate::aa::{AccountClient, HarborAccount};
 use crate::chains::{Chain, ChainRegistry};
 use crate::recovery::RecoveryClient;
-use crate::rpc::{Connector, HttpConnector, NodeClient};
+use crate::rpc::{Connector, NodeClient};
 use crate::vault::{Vault, VaultError};
 
 pub use accounts::{NewWallet, WalletAccount};
@@ -82,9 +82,10 @@ pub fn parse_address(text: &str) -> WalletResult<Address> {
 }
 
 impl Wallet {
-    /// The wallet over `vault`, reaching networks over HTTP.
+    /// The wallet over `vault`, reaching networks over the built-in HTTP stack.
+    #[cfg(feature = "http")]
     pub fn new(vault: SharedVault) -> Self {
-        Self::with_connector(vault, Arc::new(HttpConnector))
+        Self::with_connector(vault, Arc::new(crate::rpc::HttpConnector::default()))
     }
 
     /// The wallet over `vault`, reaching networks through `connector`.

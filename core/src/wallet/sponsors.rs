@@ -16,7 +16,7 @@ impl Wallet {
         let host = crate::rpc::host_of(link).ok_or_else(|| {
             SponsorError::Malformed("the link is not an http:// or https:// address".into())
         })?;
-        let text = crate::rpc::fetch_text(link, MAX_PROFILE_BYTES)
+        let text = crate::rpc::fetch_text(&*self.connector.http(), link, MAX_PROFILE_BYTES)
             .await
             .map_err(|e| SponsorError::Unreachable {
                 host: host.clone(),
@@ -138,6 +138,7 @@ impl Wallet {
         if accounts.is_empty() {
             return Ok(0);
         }
+        let http = self.connector.http();
         let mut done = 0;
         let mut first_error = None;
         for sponsor in self.sponsors()? {
@@ -146,7 +147,9 @@ impl Wallet {
             };
             for chain in &sponsor.profile.chains {
                 let body = serde_json::json!({"chainId": chain.chain_id, "accounts": accounts});
-                match crate::rpc::post_json(&format!("{base}/accounts"), &body, 64 * 1024).await {
+                match crate::rpc::post_json(&*http, &format!("{base}/accounts"), &body, 64 * 1024)
+                    .await
+                {
                     Ok(_) => done += 1,
                     Err(e) => {
                         tracing::warn!(sponsor = %sponsor.profile.name, chain = chain.chain_id, error = %e, "alerts not registered");
@@ -186,6 +189,7 @@ impl Wallet {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(",");
+        let http = self.connector.http();
         let mut notices = Vec::new();
         let mut wait = wait;
         for sponsor in self.sponsors()? {
@@ -197,7 +201,8 @@ impl Wallet {
                 sponsor.alerts_after,
                 wait.as_secs()
             );
-            let text = match crate::rpc::http_text(&url, None, wait, MAX_ALERTS_BYTES).await {
+            let text = match crate::rpc::http_text(&*http, &url, None, wait, MAX_ALERTS_BYTES).await
+            {
                 Ok(text) => text,
                 Err(e) => {
                     tracing::warn!(sponsor = %sponsor.profile.name, error = %e, "alerts not read");

@@ -52,7 +52,15 @@ impl Wallet {
             ..SendOptions::default()
         };
         if let Payment::Service { url, context } = payment {
-            client = client.with_paymaster(url)?;
+            let transport =
+                self.connector
+                    .connect(url)
+                    .map_err(|e| crate::aa::SendError::Service {
+                        service: "paymaster",
+                        source: e,
+                    })?;
+            client = client
+                .with_paymaster_client(crate::rpc::PaymasterClient::from_transport(transport));
             options.sponsored = true;
             options.paymaster_context = context.clone();
         }

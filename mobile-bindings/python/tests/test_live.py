@@ -51,6 +51,18 @@ class Stages(harbor.SendListener):
         self.seen.append(type(stage).__name__.rsplit(".", 1)[-1])
 
 
+class CountingTransport(harbor.UrllibTransport):
+    """The shipped transport, with the requests the library made through it counted."""
+
+    def __init__(self):
+        super().__init__()
+        self.requests = 0
+
+    def send(self, request):
+        self.requests += 1
+        return super().send(request)
+
+
 async def new_wallet(tmp_path, name):
     """A new vault with the dev chain and a new phrase wallet: (vault, wallet, its account)."""
     vault = await harbor.create_vault(str(tmp_path / f"{name}.harbor"), PASSWORD, True)
@@ -71,6 +83,8 @@ def native(balances):
 
 
 async def flow(tmp_path):
+    transport = CountingTransport()
+    harbor.set_http_transport(transport)
     vault, wallet, account = await new_wallet(tmp_path, "ana")
     smart = account.address
 
@@ -85,6 +99,7 @@ async def flow(tmp_path):
     tokens = [harbor.TokenRef(chain_id=31337, address=token)]
     eth, dev = native(await wallet.balances(smart, tokens))
     assert (eth.formatted, eth.symbol, dev.formatted) == ("1", "ETH", "25")
+    assert transport.requests > 0, "the library bypassed the app's HTTP transport"
 
     # A transfer is reviewed (amount, balance, recipient) before it is sent.
     friend = "0x" + "f1" * 20

@@ -151,6 +151,8 @@ pub async fn start_with(config: Config, dir: tempfile::TempDir) -> Harness {
 
 /// Starts a dev chain on a blocking thread.
 pub async fn devnet(chain_id: u64) -> Devnet {
+    // Every test starts here; the tests' own reqwest clients need rustls' provider.
+    harbor_core::rpc::install_tls_provider();
     tokio::task::spawn_blocking(move || Devnet::start(chain_id, 0).unwrap())
         .await
         .unwrap()

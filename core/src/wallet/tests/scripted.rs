@@ -155,6 +155,10 @@ impl crate::rpc::Connector for Script {
         let node = self.0.get(base).cloned().unwrap_or_default();
         Ok(RpcTransport::with_backend(url, node))
     }
+
+    fn http(&self) -> Arc<dyn crate::rpc::HttpClient> {
+        Arc::new(crate::rpc::ReqwestClient::new())
+    }
 }
 
 pub(super) fn chain(chain_id: u64, url: &str) -> Chain {

@@ -42,6 +42,11 @@ class WalletScreen(
     private var vault: Vault? = null
     private var wallet: Wallet? = null
 
+    init {
+        // Once per process, before the first network call (Application.onCreate in a real app).
+        setHttpTransport(UrlConnectionTransport())
+    }
+
     /** Creates the vault and a new 12-word phrase (shown to the person to write down). */
     fun createWallet(password: String, onPhrase: (List<String>) -> Unit) = scope.launch {
         _state.value = ScreenState.Busy("Creating your wallet")

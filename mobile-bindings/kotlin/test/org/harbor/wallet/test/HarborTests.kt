@@ -229,6 +229,20 @@ class Stages : SendListener {
     }
 }
 
+/** The app's HTTP stack as the library sees it: the shipped transport, with requests counted. */
+class CountingTransport(private val inner: HttpTransport = UrlConnectionTransport("harbor-kotlin-tests")) : HttpTransport {
+    val requests = java.util.concurrent.atomic.AtomicInteger()
+    val threads: MutableSet<String> = Collections.synchronizedSet(mutableSetOf())
+
+    override fun send(request: HttpRequest): HttpResponse {
+        requests.incrementAndGet()
+        threads.add(Thread.currentThread().name)
+        return inner.send(request)
+    }
+}
+
+val transport = CountingTransport()
+
 /** A device: its vault, the wallet over it, and its one account. */
 data class Device(val vault: Vault, val wallet: Wallet, val account: WalletAccount)
 
@@ -248,8 +262,11 @@ fun sponsoredSendGuardiansAndRecovery() = runBlocking {
     rpc("anvil_setBalance", """["$smart", "0xde0b6b3a7640000"]""")
     val token = System.getenv("HARBOR_DEV_TOKEN")
     val tokens = listOf(TokenRef(31337uL, token))
+    val sentBefore = transport.requests.get()
     val before = wallet.balances(smart, tokens).single()
     check(before.error == null) { "balances: ${before.error}" }
+    check(transport.requests.get() > sentBefore) { "the library bypassed the app's HTTP transport" }
+    check(transport.threads.none { it == "main" }) { "HTTP on the caller's thread: ${transport.threads}" }
     eq(before.amounts.first().formatted, "1", "1 ETH")
 
     val friend = "0x" + "f1".repeat(20)
@@ -345,7 +362,31 @@ fun sponsoredSendGuardiansAndRecovery() = runBlocking {
     check(taken.kind == AlertKind.TAKEN && "another key" in taken.message) { "$taken" }
 }
 
+/** No answer from the network: the app's transport throws, the caller gets a `Network` error. */
+fun networkFailureFromTheAppsTransport() = runBlocking {
+    val dir = tempDir()
+    val vault = createVault(File(dir, "offline.harbor").path, PASSWORD, true)
+    vault.saveChain(ChainInfo(31337uL, "Nowhere", "ETH", "http://127.0.0.1:9", "http://127.0.0.1:9", null, null, true))
+    vault.addNewPhrase("w", generateMnemonic(Language.ENGLISH, 12u), "")
+    val wallet = Wallet(vault)
+    val account = wallet.accounts().single().address
+    val offline = object : HttpTransport {
+        override fun send(request: HttpRequest): HttpResponse = throw HarborException.Network("the phone is offline")
+    }
+    setHttpTransport(offline)
+    try {
+        val answer = wallet.balances(account, emptyList()).single()
+        check(answer.error?.contains("offline") == true) { "expected the transport's reason, got ${answer.error}" }
+    } finally {
+        setHttpTransport(transport)
+    }
+    val refused = wallet.balances(account, emptyList()).single()
+    check(refused.error != null && !refused.error!!.contains("127.0.0.1:9/")) { "${refused.error}" }
+    vault.close()
+}
+
 fun main() {
+    setHttpTransport(transport)
     val offline = listOf(
         ::versionAndNoop,
         ::mnemonicsInEveryLanguage,
@@ -355,6 +396,7 @@ fun main() {
         ::paperShares,
         ::amountsAndAddresses,
         ::signingFromManyCoroutinesAtOnce,
+        ::networkFailureFromTheAppsTransport,
     )
     val live = listOf(::sponsoredSendGuardiansAndRecovery)
     val haveChain = System.getenv("HARBOR_RPC_URL") != null && System.getenv("HARBOR_RELAY_URL") != null
