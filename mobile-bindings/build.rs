@@ -9,7 +9,10 @@ fn main() {
     // Not for Android (RELR needs API 28; the NDK has its own packing) nor Apple (no ELF).
     if os == "linux" && env == "gnu" {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-z,pack-relative-relocs");
-        println!("cargo:rustc-cdylib-link-arg=-Wl,--icf=all");
+        // Identical code folding: rust-lld is the default linker only on x86_64 Linux.
+        if std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default() == "x86_64" {
+            println!("cargo:rustc-cdylib-link-arg=-Wl,--icf=all");
+        }
     }
     println!("cargo:rerun-if-changed=build.rs");
 }
