@@ -10,12 +10,16 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeab
 import {ERC721Holder} from "@openzeppelin/contracts/token/ERC721/utils/ERC721Holder.sol";
 import {ERC1155Holder} from "@openzeppelin/contracts/token/ERC1155/utils/ERC1155Holder.sol";
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {OwnerSignature} from "./OwnerSignature.sol";
 
 /// @title HarborAccount
-/// @notice An ERC-4337 (EntryPoint v0.7) smart account with one ECDSA owner and social recovery.
+/// @notice An ERC-4337 (EntryPoint v0.7) smart account with one owner key and social recovery.
+///
+/// The owner is a secp256k1 key (its address) or a P-256 key — a platform key or a passkey — named
+/// by its id, `OwnerSignature.keyId(x, y)`; see `OwnerSignature` for the signature forms. A
+/// recovery may move the account from one kind to the other.
 ///
 /// Settings (guardians, threshold, security delay) change only through `applyConfig`: the owner
 /// signs a versioned `HarborConfig` once, in a domain without a chain id (name "HarborAccount",
@@ -287,15 +291,15 @@ contract HarborAccount is
         override
         returns (uint256)
     {
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(userOpHash, userOp.signature);
-        if (err != ECDSA.RecoverError.NoError || signer != _s().owner) return SIG_VALIDATION_FAILED;
+        if (!OwnerSignature.isValid(_s().owner, userOpHash, userOp.signature)) {
+            return SIG_VALIDATION_FAILED;
+        }
         return SIG_VALIDATION_SUCCESS;
     }
 
     /// @inheritdoc IERC1271
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(messageDigest(hash), signature);
-        if (err == ECDSA.RecoverError.NoError && signer == _s().owner) {
+        if (OwnerSignature.isValid(_s().owner, messageDigest(hash), signature)) {
             return IERC1271.isValidSignature.selector;
         }
         return 0xffffffff;
@@ -310,8 +314,9 @@ contract HarborAccount is
     function applyConfig(Config calldata config, bytes calldata signature) external {
         AccountStorage storage s = _s();
         if (config.version <= s.configVersion) revert StaleConfig(config.version, s.configVersion);
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(configDigest(config), signature);
-        if (err != ECDSA.RecoverError.NoError || signer != s.owner) revert InvalidConfigSignature();
+        if (!OwnerSignature.isValid(s.owner, configDigest(config), signature)) {
+            revert InvalidConfigSignature();
+        }
         uint256 count = config.guardians.length;
         if (count > MAX_GUARDIANS) revert TooManyGuardians();
         if (config.threshold > count || (config.threshold == 0 && count != 0)) {

@@ -281,7 +281,7 @@ impl Devnet {
                 "--chain-id",
                 &chain_id.to_string(),
                 "--hardfork",
-                "prague",
+                "osaka",
                 "--silent",
             ])
             .stdin(Stdio::null())

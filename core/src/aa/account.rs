@@ -71,9 +71,9 @@ sol! {
 
 /// HarborAccount implementation deployed by the deterministic deployer (same on every chain).
 pub const HARBOR_ACCOUNT_IMPLEMENTATION: Address =
-    address!("04062fccd9D9DE1079a76Eb52211E4489da81d31");
+    address!("Cb17BB0dF8A360ef7c177e5f3337665FDD330362");
 /// HarborAccountFactory deployed by the deterministic deployer (same on every chain).
-pub const HARBOR_ACCOUNT_FACTORY: Address = address!("7c0A743Df0A327cD97A91d850B1A5Cd5c31c6130");
+pub const HARBOR_ACCOUNT_FACTORY: Address = address!("a1280c5B8bBDE0c9F6c14A208617fd81BCC2b07C");
 /// HarborPaymaster deployed by the deterministic deployer (same on every chain).
 pub const HARBOR_PAYMASTER: Address = address!("7716432898c80f1bDd83c131C591E3538f46FEDA");
 

@@ -3,6 +3,7 @@
 //! send flow over a bundler and a paymaster service.
 
 mod account;
+mod owner;
 mod revert;
 #[cfg(feature = "net")]
 mod send;
@@ -14,6 +15,10 @@ pub use account::{
     HARBOR_ACCOUNT_FACTORY, HARBOR_ACCOUNT_IMPLEMENTATION, HARBOR_PAYMASTER, HarborAccount,
     IHarborAccount, IHarborAccountFactory, PendingRecovery, decode_calls, encode_calls,
     split_nonce,
+};
+pub use owner::{
+    OwnerSigner, P256Key, P256PublicKey, Passkey, PasskeyOwner, PlatformKeyOwner,
+    WebAuthnAssertion, webauthn_signature,
 };
 pub use revert::{decode_revert, explain_entry_point_reason};
 #[cfg(feature = "net")]

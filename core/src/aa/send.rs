@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::account::{AccountCall, DUMMY_SIGNATURE, HarborAccount, encode_calls};
+use super::owner::OwnerSigner;
 use super::revert::decode_revert;
 use super::user_operation::{
     ENTRY_POINT_V07, EntryPointVersion, UserOperation, user_operation_hash,
@@ -19,7 +20,7 @@ pub use error::SendError;
 use error::{bundler_reason, is_execution_failure, service, sponsor_error};
 
 use crate::chains::Chain;
-use crate::keys::Signer;
+
 use crate::rpc::{BundlerClient, Connector, NodeClient, PaymasterClient, UserOperationReceipt};
 
 /// Where a send is; reported to the UI as it happens.
@@ -107,6 +108,9 @@ pub struct SendOptions {
     pub poll_interval: Duration,
     /// How long to wait for inclusion.
     pub timeout: Duration,
+    /// The owner's form of signature while gas is estimated (`OwnerSigner::dummy_signature`;
+    /// set by `send_calls`); a secp256k1 signature when unset.
+    pub dummy_signature: Option<Bytes>,
 }
 
 impl Default for SendOptions {
@@ -117,6 +121,7 @@ impl Default for SendOptions {
             nonce_key: U192::ZERO,
             poll_interval: Duration::from_millis(500),
             timeout: Duration::from_secs(120),
+            dummy_signature: None,
         }
     }
 }
@@ -278,7 +283,10 @@ impl AccountClient {
             call_data: encode_calls(calls),
             max_fee_per_gas: fees.max_fee_per_gas,
             max_priority_fee_per_gas: fees.max_priority_fee_per_gas,
-            signature: Bytes::copy_from_slice(&DUMMY_SIGNATURE),
+            signature: options
+                .dummy_signature
+                .clone()
+                .unwrap_or_else(|| Bytes::copy_from_slice(&DUMMY_SIGNATURE)),
             ..UserOperation::default()
         };
 
@@ -384,14 +392,13 @@ impl AccountClient {
         })
     }
 
-    /// Signs a prepared operation with the owner key.
+    /// Signs a prepared operation as the account's owner.
     pub fn sign(
         &self,
         prepared: &mut PreparedOperation,
-        signer: &dyn Signer,
+        signer: &dyn OwnerSigner,
     ) -> Result<(), SendError> {
-        let signature = signer.sign_hash(&prepared.user_op_hash)?;
-        prepared.user_operation.signature = Bytes::from(signature.as_bytes().to_vec());
+        prepared.user_operation.signature = signer.sign_owner(&prepared.user_op_hash)?;
         Ok(())
     }
 
@@ -447,7 +454,7 @@ impl AccountClient {
     pub async fn send_calls(
         &self,
         account: &HarborAccount,
-        signer: &dyn Signer,
+        signer: &dyn OwnerSigner,
         calls: &[AccountCall],
         options: &SendOptions,
         progress: &(dyn Fn(SendProgress) + Send + Sync),
@@ -466,11 +473,16 @@ impl AccountClient {
     async fn send_inner(
         &self,
         account: &HarborAccount,
-        signer: &dyn Signer,
+        signer: &dyn OwnerSigner,
         calls: &[AccountCall],
         options: &SendOptions,
         progress: &(dyn Fn(SendProgress) + Send + Sync),
     ) -> Result<SendOutcome, SendError> {
+        let mut options = options.clone();
+        options
+            .dummy_signature
+            .get_or_insert_with(|| signer.dummy_signature());
+        let options = &options;
         let mut prepared = self.prepare(account, calls, options, progress).await?;
         progress(SendProgress::Signing);
         self.sign(&mut prepared, signer)?;

@@ -11,7 +11,7 @@ use alloy_primitives::{Address, B256, Bytes, b256};
 use alloy_sol_types::{SolValue, eip712_domain, sol};
 
 use super::{HARBOR_ACCOUNT_FACTORY, HarborAccount};
-use crate::keys::{SignError, Signer};
+use crate::keys::SignError;
 
 /// The suffix that marks an ERC-6492 signature.
 pub const ERC6492_MAGIC: B256 =
@@ -40,14 +40,14 @@ pub fn account_message_digest(chain_id: u64, account: Address, hash: B256) -> B2
 /// deployed account accepts, or, when `deployed` is false, the ERC-6492 form that deploys it
 /// first in a verifier's simulation.
 pub fn sign_as_account(
-    owner: &dyn Signer,
+    owner: &dyn super::OwnerSigner,
     account: &HarborAccount,
     chain_id: u64,
     hash: B256,
     deployed: bool,
 ) -> Result<Bytes, SignError> {
     let digest = account_message_digest(chain_id, account.address(), hash);
-    let signature = Bytes::from(owner.sign_hash(&digest)?.as_bytes().to_vec());
+    let signature = owner.sign_owner(&digest)?;
     Ok(if deployed {
         signature
     } else {
@@ -81,7 +81,7 @@ mod tests {
 
     use super::*;
     use crate::evm::{parse_signature, recover_address};
-    use crate::keys::LocalSigner;
+    use crate::keys::{LocalSigner, Signer};
 
     fn owner() -> LocalSigner {
         LocalSigner::from_hex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")

@@ -4,7 +4,7 @@ use alloy_primitives::{Address, B256, Bytes, U256, address, keccak256};
 use alloy_sol_types::{SolStruct, SolValue, eip712_domain, sol};
 use serde::{Deserialize, Serialize};
 
-use crate::keys::{SignError, Signer};
+use crate::keys::SignError;
 
 /// The canonical EntryPoint v0.7 address, the same on every chain.
 pub const ENTRY_POINT_V07: Address = address!("0000000071727De22E5E9d8BAf0edAc6f37da032");
@@ -299,16 +299,16 @@ pub fn user_operation_hash(
     op.pack().hash(version, entry_point, chain_id)
 }
 
-/// Signs a UserOperation for a Harbor account: a plain ECDSA signature over the hash.
+/// Signs a UserOperation for a Harbor account as its owner (over the bare hash).
 pub fn sign_user_operation(
-    signer: &dyn Signer,
+    signer: &dyn super::OwnerSigner,
     op: &UserOperation,
     version: EntryPointVersion,
     entry_point: Address,
     chain_id: u64,
 ) -> Result<Bytes, SignError> {
     let hash = user_operation_hash(op, version, entry_point, chain_id);
-    Ok(Bytes::from(signer.sign_hash(&hash)?.as_bytes().to_vec()))
+    signer.sign_owner(&hash)
 }
 
 #[cfg(test)]

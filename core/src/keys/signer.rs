@@ -64,6 +64,16 @@ pub trait Signer: Send + Sync {
     fn sign_hash(&self, hash: &B256) -> Result<Signature, SignError>;
 }
 
+impl<T: Signer + ?Sized> Signer for &T {
+    fn address(&self) -> Address {
+        (**self).address()
+    }
+
+    fn sign_hash(&self, hash: &B256) -> Result<Signature, SignError> {
+        (**self).sign_hash(hash)
+    }
+}
+
 /// A secp256k1 private key held in memory (wiped on drop).
 #[derive(Clone)]
 pub struct LocalSigner {

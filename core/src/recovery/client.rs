@@ -239,7 +239,7 @@ impl RecoveryClient {
                 .client(chain_id)?
                 .send_calls(
                     account,
-                    owner,
+                    &owner,
                     &[config.apply_call(address)],
                     &self.options,
                     &|p| progress(chain_id, p),
@@ -505,7 +505,7 @@ impl RecoveryClient {
                     client
                         .send_calls(
                             &helper,
-                            new_owner,
+                            &new_owner,
                             &[l.apply_call(account)],
                             &self.options,
                             progress,
@@ -518,7 +518,7 @@ impl RecoveryClient {
             _ => return Ok(()),
         };
         let outcome = client
-            .send_calls(&helper, new_owner, &calls, &self.options, progress)
+            .send_calls(&helper, &new_owner, &calls, &self.options, progress)
             .await?;
         let raw = self.account_state(chain_id, account).await?;
         session.sync(&caught_up(&raw, session), now);

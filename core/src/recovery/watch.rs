@@ -156,7 +156,7 @@ impl RecoveryClient {
             .client(chain_id)?
             .send_calls(
                 account,
-                owner,
+                &owner,
                 &[cancel_call(address)],
                 &self.options,
                 progress,

@@ -418,7 +418,7 @@ pub async fn send_recorded(
         progress(p);
     };
     let result = client
-        .send_calls(account, signer, calls, options, &observe)
+        .send_calls(account, &signer, calls, options, &observe)
         .await;
     match &result {
         Ok(outcome) => {
