@@ -14,7 +14,7 @@ import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
 ///   `0x02 ‖ abi.encode(x, y, r, s, Assertion)`, where the assertion's challenge is the digest.
 /// P-256 goes through the P256VERIFY precompile (EIP-7951 / RIP-7212, address 0x100) where the
 /// chain has it, OpenZeppelin's Solidity verifier otherwise. High `s` values are refused
-/// (malleability): signers use `n - s`. See docs/adr/0004-p256-owners.md.
+/// (malleability): signers use `n - s`. See docs/adr/0014-p256-owners.md.
 ///
 /// The precompile answers nothing both for a bad signature and where it does not exist; only
 /// then is it asked a known-good signature, so a chain with the precompile never runs the

@@ -347,6 +347,19 @@ contract PasskeyTest is Fixture {
         assertTrue(lib.p256Solidity(message, t.r, t.s, t.x, t.y));
     }
 
+    /// `validateUserOp` of one operation by each kind of owner (compare in the trace, -vvvv).
+    function test_GasValidateByOwnerKind() public {
+        HarborAccount seed = factory.createAccount(owner, 7);
+        HarborAccount platform = factory.createAccount(passkeyOwner(PASSKEY), 7);
+        HarborAccount passkey = factory.createAccount(passkeyOwner(OTHER_PASSKEY), 8);
+        bytes32 h1 = entryPoint.getUserOpHash(userOp(address(seed), "", ""));
+        bytes32 h2 = entryPoint.getUserOpHash(userOp(address(platform), "", ""));
+        bytes32 h3 = entryPoint.getUserOpHash(userOp(address(passkey), "", ""));
+        assertEq(validate(seed, signDigest(OWNER_KEY, h1)), SIG_VALIDATION_SUCCESS);
+        assertEq(validate(platform, rawSignature(PASSKEY, h2)), SIG_VALIDATION_SUCCESS);
+        assertEq(validate(passkey, webAuthnSignature(OTHER_PASSKEY, h3)), SIG_VALIDATION_SUCCESS);
+    }
+
     function test_GasWebAuthnAssertion() public view {
         assertTrue(check(vectorTopOrigin()));
     }
