@@ -110,7 +110,7 @@ pub(crate) fn bench() -> Result {
 }
 
 /// The mobile library's size (stripped `mobile` profile cdylib, the x86_64 Linux proxy for a
-/// phone ABI) and the FFI overhead seen from Python: a no-op call vs `sign_message`.
+/// phone ABI) and the FFI overhead seen from Python and Kotlin: a no-op call vs signing.
 fn mobile() -> Result {
     let library = crate::bindings::build_library("mobile")?;
     let size = std::fs::metadata(&library)
@@ -125,5 +125,6 @@ fn mobile() -> Result {
         std::process::Command::new(crate::root().join("tools/.venv/bin/python"))
             .env("PYTHONPATH", &generated.python)
             .arg(crate::root().join("mobile-bindings/python/bench_ffi.py")),
-    )
+    )?;
+    crate::bindings::kotlin_bench()
 }

@@ -128,6 +128,19 @@ fn check_generated(generated: &Path) -> Result {
     Ok(())
 }
 
+/// The FFI overhead seen from Kotlin on the JVM (`kotlin/test/org/harbor/wallet/bench`): a
+/// no-op call vs `Vault.signMessage`, in one run, with the same library as the Python bench.
+pub(crate) fn kotlin_bench() -> Result {
+    let generated = bindings()?;
+    let kotlin = compile_kotlin()?;
+    let package = jvm_package(
+        &kotlin.bindings,
+        &generated.library,
+        &target_dir().join("mobile/bench"),
+    )?;
+    run(&mut kotlin.main(&package, "org.harbor.wallet.bench.BenchKt")?)
+}
+
 /// Runs the Python and Kotlin suites: offline tests, then live tests against a fresh dev chain
 /// and relay (one for both).
 pub(crate) fn binding_tests() -> Result {
@@ -231,6 +244,11 @@ impl CompiledKotlin {
     /// `java` running the suite with the bindings from `package` (the JVM jar, which carries
     /// the library: no library path is given, JNA finds it inside).
     fn command(&self, package: &Path) -> Result<Command> {
+        self.main(package, "org.harbor.wallet.test.HarborTestsKt")
+    }
+
+    /// `java` running `class` from the compiled test sources with the bindings from `package`.
+    fn main(&self, package: &Path, class: &str) -> Result<Command> {
         let classpath = std::env::join_paths([
             package,
             &self.tests,
@@ -240,9 +258,7 @@ impl CompiledKotlin {
         ])
         .map_err(|e| e.to_string())?;
         let mut java = Command::new("java");
-        java.arg("-cp")
-            .arg(classpath)
-            .arg("org.harbor.wallet.test.HarborTestsKt");
+        java.arg("-cp").arg(classpath).arg(class);
         Ok(java)
     }
 }

@@ -18,7 +18,7 @@ pub use account::{
 };
 pub use owner::{
     OwnerSigner, P256Key, P256PublicKey, Passkey, PasskeyOwner, PlatformKeyOwner,
-    WebAuthnAssertion, webauthn_signature,
+    WebAuthnAssertion, p256_signature, webauthn_signature,
 };
 pub use revert::{decode_revert, explain_entry_point_reason};
 #[cfg(feature = "net")]

@@ -97,6 +97,47 @@ fn low_s(s: U256) -> U256 {
     if s > P256_N >> 1 { P256_N - s } else { s }
 }
 
+/// (r, s) of a P-256 signature as a platform returns it: DER (X9.62, what Keystore, the Secure
+/// Enclave and WebAuthn give) or the 64 bytes r ‖ s.
+pub fn p256_signature(bytes: &[u8]) -> Result<(U256, U256), SignError> {
+    let bad = || SignError::Device("the key's signature is neither DER nor r ‖ s".into());
+    if bytes.len() == 64 {
+        return Ok((
+            U256::from_be_slice(&bytes[..32]),
+            U256::from_be_slice(&bytes[32..]),
+        ));
+    }
+    let body = match bytes {
+        [0x30, len, rest @ ..] if usize::from(*len) == rest.len() => rest,
+        _ => return Err(bad()),
+    };
+    let integer = |input: &[u8]| -> Result<(U256, usize), SignError> {
+        let [0x02, len, rest @ ..] = input else {
+            return Err(bad());
+        };
+        let len = usize::from(*len);
+        let value = rest.get(..len).ok_or_else(bad)?;
+        // Positive, minimal, at most 32 bytes after a sign-guard zero.
+        let digits = match value {
+            [] => return Err(bad()),
+            [0, next, ..] if next & 0x80 == 0 => return Err(bad()),
+            [0, tail @ ..] => tail,
+            [first, ..] if first & 0x80 != 0 => return Err(bad()),
+            all => all,
+        };
+        if digits.len() > 32 {
+            return Err(bad());
+        }
+        Ok((U256::from_be_slice(digits), 2 + len))
+    };
+    let (r, used) = integer(body)?;
+    let (s, used_s) = integer(&body[used..])?;
+    if used + used_s != body.len() {
+        return Err(bad());
+    }
+    Ok((r, s))
+}
+
 /// A P-256 key that signs 32-byte digests where it lives (Android Keystore `NONEwithECDSA`,
 /// Secure Enclave `ecdsaSignatureDigestX962SHA256`), implemented by the app.
 pub trait P256Key: Send + Sync {
@@ -336,6 +377,31 @@ mod tests {
             .client_data_json
             .replace("webauthn.get", "webauthn.create");
         assert!(webauthn_signature(&key, &challenge, &create).is_err());
+    }
+
+    #[test]
+    fn platform_signatures_in_der_or_raw() {
+        // The W3C "ES256 topOrigin" assertion's signature, DER as the authenticator gave it.
+        let der = hex!(
+            "3045022100b5a70c81780d5fcc9a4f2ae9caae99058f8accaf58b91fb59329646c28ac6ffc022012e101c165db3c8e9957f0c54dd6ca9b56bc3bd2f280bd2faa6c1d02c6e5c171"
+        );
+        let (_, _, assertion) = top_origin();
+        assert_eq!(p256_signature(&der).unwrap(), (assertion.r, assertion.s));
+        let mut raw = assertion.r.to_be_bytes::<32>().to_vec();
+        raw.extend_from_slice(&assertion.s.to_be_bytes::<32>());
+        assert_eq!(p256_signature(&raw).unwrap(), (assertion.r, assertion.s));
+        // Truncated, trailing bytes, a negative integer, a non-minimal one: refused.
+        assert!(p256_signature(&der[..der.len() - 1]).is_err());
+        let mut longer = der.to_vec();
+        longer.push(0);
+        assert!(p256_signature(&longer).is_err());
+        assert!(p256_signature(&hex!("3006020180020101")).is_err());
+        assert!(p256_signature(&hex!("300702020001020101")).is_err());
+        assert_eq!(
+            p256_signature(&hex!("3006020101020102")).unwrap(),
+            (U256::from(1), U256::from(2))
+        );
+        assert!(p256_signature(&[]).is_err());
     }
 
     #[test]

@@ -56,12 +56,18 @@ pub type SharedVault = Arc<Mutex<Vault>>;
 /// Results of the application layer.
 pub type WalletResult<T> = Result<T, WalletError>;
 
+/// An owner key the app holds, and the account it owns.
+type ExternalOwner = (Arc<dyn crate::aa::OwnerSigner>, HarborAccount);
+
 /// The wallet a person uses: their vault, its networks and the clients that reach them.
 pub struct Wallet {
     vault: SharedVault,
     connector: Arc<dyn Connector>,
     /// Accounts recovered to this device, as they were created (found once from the chain).
     located: Mutex<HashMap<Address, HarborAccount>>,
+    /// Accounts whose owner key lives outside the vault (a platform key, a passkey), handed in
+    /// by the app at each start.
+    external: Mutex<HashMap<Address, ExternalOwner>>,
 }
 
 impl std::fmt::Debug for Wallet {
@@ -94,7 +100,32 @@ impl Wallet {
             vault,
             connector,
             located: Mutex::new(HashMap::new()),
+            external: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Signs for the account of `owner` (a platform key or a passkey the app holds) from now on:
+    /// sends, batches and dApp signatures from it work as for the vault's accounts. Returns the
+    /// account's address (the same on every chain). The app hands its keys in at each start;
+    /// the vault stores nothing of them.
+    pub fn add_external_owner(&self, owner: Arc<dyn crate::aa::OwnerSigner>) -> Address {
+        let account = HarborAccount::new(owner.owner(), alloy_primitives::U256::ZERO);
+        let address = account.address();
+        lock(&self.external).insert(address, (owner, account));
+        address
+    }
+
+    /// Who signs for `account` and the account as created: an external owner the app handed in,
+    /// or the vault's key (see [`Wallet::signer_for`]).
+    pub async fn owner_for(
+        &self,
+        account: Address,
+    ) -> WalletResult<(Arc<dyn crate::aa::OwnerSigner>, HarborAccount)> {
+        if let Some(found) = lock(&self.external).get(&account).cloned() {
+            return Ok(found);
+        }
+        let (signer, harbor) = self.signer_for(account).await?;
+        Ok((Arc::new(signer), harbor))
     }
 
     /// The vault this wallet works on.

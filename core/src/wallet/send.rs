@@ -7,12 +7,11 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 
 use super::{SharedVault, Wallet, WalletError, WalletResult};
 use crate::aa::{
-    AccountCall, AccountClient, GasPayer, HarborAccount, SendError, SendOptions, SendOutcome,
-    SendProgress,
+    AccountCall, AccountClient, GasPayer, HarborAccount, OwnerSigner, SendError, SendOptions,
+    SendOutcome, SendProgress,
 };
 use crate::chains::Chain;
 use crate::contacts::{self, RecipientWarning};
-use crate::keys::Signer;
 use crate::rpc::NodeClient;
 use crate::tokens;
 use crate::vault::{ActivityEntry, ActivityStatus, TransferSummary};
@@ -298,7 +297,7 @@ impl Wallet {
         record: SendRecord,
         progress: &(dyn Fn(SendProgress) + Send + Sync),
     ) -> WalletResult<Receipt> {
-        let (signer, harbor) = self.signer_for(account).await?;
+        let (signer, harbor) = self.owner_for(account).await?;
         let client = self.account_client(chain)?;
         let options = SendOptions {
             sponsored: chain.paymaster_url.is_some(),
@@ -308,7 +307,7 @@ impl Wallet {
             &self.vault,
             &client,
             &harbor,
-            &signer,
+            signer.as_ref(),
             calls,
             &options,
             record,
@@ -384,7 +383,7 @@ pub async fn send_recorded(
     vault: &SharedVault,
     client: &AccountClient,
     account: &HarborAccount,
-    signer: &dyn Signer,
+    signer: &dyn OwnerSigner,
     calls: &[AccountCall],
     options: &SendOptions,
     record: SendRecord,
@@ -418,7 +417,7 @@ pub async fn send_recorded(
         progress(p);
     };
     let result = client
-        .send_calls(account, &signer, calls, options, &observe)
+        .send_calls(account, signer, calls, options, &observe)
         .await;
     match &result {
         Ok(outcome) => {

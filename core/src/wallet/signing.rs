@@ -7,7 +7,6 @@ use alloy_primitives::{Address, Bytes};
 use super::{Wallet, WalletError, WalletResult};
 use crate::aa::sign_as_account;
 use crate::evm::{TypedData, TypedDataError, personal_message_hash, typed_data_hash};
-use crate::keys::Signer;
 
 impl Wallet {
     /// `personal_sign` of `message` by the smart account `account` on `chain_id`.
@@ -49,14 +48,20 @@ impl Wallet {
         chain_id: u64,
         hash: alloy_primitives::B256,
     ) -> WalletResult<Bytes> {
-        let (signer, harbor) = self.signer_for(account).await?;
+        let (signer, harbor) = self.owner_for(account).await?;
         let chain = self.chain(chain_id)?;
         let deployed = !self.node(&chain)?.code(account).await?.is_empty();
         // An ERC-6492 signature deploys the account for its first key; a key that took the
         // account over through a recovery would sign for an account it does not own there.
-        if !deployed && harbor.initial_owner != signer.address() {
+        if !deployed && harbor.initial_owner != signer.owner() {
             return Err(WalletError::NotDeployedForThisKey { chain_id });
         }
-        Ok(sign_as_account(&signer, &harbor, chain_id, hash, deployed)?)
+        Ok(sign_as_account(
+            signer.as_ref(),
+            &harbor,
+            chain_id,
+            hash,
+            deployed,
+        )?)
     }
 }

@@ -45,7 +45,7 @@ impl Wallet {
         description: &str,
     ) -> WalletResult<Submitted> {
         let chain = self.chain(chain_id)?;
-        let (signer, harbor) = self.signer_for(account).await?;
+        let (signer, harbor) = self.owner_for(account).await?;
         let mut client = self.account_client(&chain)?;
         let mut options = SendOptions {
             sponsored: chain.paymaster_url.is_some(),
@@ -64,8 +64,9 @@ impl Wallet {
             options.sponsored = true;
             options.paymaster_context = context.clone();
         }
+        options.dummy_signature = Some(signer.dummy_signature());
         let mut prepared = client.prepare(&harbor, calls, &options, &|_| {}).await?;
-        client.sign(&mut prepared, &signer)?;
+        client.sign(&mut prepared, signer.as_ref())?;
         let user_op_hash = client.submit(&prepared).await?;
         let entry = ActivityEntry {
             id: user_op_hash.to_string(),

@@ -362,6 +362,97 @@ fun sponsoredSendGuardiansAndRecovery() = runBlocking {
     check(taken.kind == AlertKind.TAKEN && "another key" in taken.message) { "$taken" }
 }
 
+// ---- keys the app holds: a keystore key and a passkey (P-256, ADR 0014) ----
+
+/** 32 big-endian bytes of a coordinate. */
+fun coordinate(v: java.math.BigInteger): ByteArray {
+    val b = v.toByteArray()
+    return when {
+        b.size == 32 -> b
+        b.size > 32 -> b.copyOfRange(b.size - 32, b.size)
+        else -> ByteArray(32 - b.size) + b
+    }
+}
+
+fun p256KeyPair(): java.security.KeyPair =
+    java.security.KeyPairGenerator.getInstance("EC").apply {
+        initialize(java.security.spec.ECGenParameterSpec("secp256r1"))
+    }.generateKeyPair()
+
+fun sec1(pair: java.security.KeyPair): ByteArray {
+    val w = (pair.public as java.security.interfaces.ECPublicKey).w
+    return byteArrayOf(4) + coordinate(w.affineX) + coordinate(w.affineY)
+}
+
+/** What an Android Keystore key does: sign the digest as given ("NONEwithECDSA"), DER out. */
+class JcaPlatformKey : PlatformKey {
+    private val pair = p256KeyPair()
+    val signed = java.util.concurrent.atomic.AtomicInteger()
+
+    override fun publicKey(): ByteArray = sec1(pair)
+
+    override fun signDigest(digest: ByteArray): ByteArray {
+        check(digest.size == 32) { "a digest has 32 bytes" }
+        signed.incrementAndGet()
+        return java.security.Signature.getInstance("NONEwithECDSA").run {
+            initSign(pair.private)
+            update(digest)
+            sign()
+        }
+    }
+}
+
+/** A passkey authenticator in software, answering as a phone's does (user verified). */
+class SoftPasskey : PasskeyAuthenticator {
+    private val pair = p256KeyPair()
+    val asked = java.util.concurrent.atomic.AtomicInteger()
+
+    override fun publicKey(): ByteArray = sec1(pair)
+
+    override fun getAssertion(challenge: ByteArray): PasskeyAssertion {
+        asked.incrementAndGet()
+        val sha256 = java.security.MessageDigest.getInstance("SHA-256")
+        val authenticatorData = sha256.digest("wallet.harbor.example".toByteArray()) + byteArrayOf(0x05, 0, 0, 0, 1)
+        val encoded = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(challenge)
+        val json = """{"type":"webauthn.get","challenge":"$encoded","origin":"https://wallet.harbor.example","crossOrigin":false}"""
+            .toByteArray()
+        val signature = java.security.Signature.getInstance("SHA256withECDSA").run {
+            initSign(pair.private)
+            update(authenticatorData + sha256.digest(json))
+            sign()
+        }
+        return PasskeyAssertion(authenticatorData, json, signature)
+    }
+}
+
+fun keystoreKeyAndPasskeyAccountsSend() = runBlocking {
+    val (_, wallet, _) = newWallet(tempDir(), "keys")
+    val key = JcaPlatformKey()
+    val passkey = SoftPasskey()
+    val friend = "0x" + "f2".repeat(20)
+    val accounts = listOf(wallet.addPlatformKeyAccount(key), wallet.addPasskeyAccount(passkey))
+    check(accounts.distinct().size == 2 && accounts.none { a -> wallet.accounts().any { it.address == a } }) {
+        "key accounts: $accounts"
+    }
+    for (account in accounts) {
+        rpc("anvil_setBalance", """["$account", "0xde0b6b3a7640000"]""")
+        val stages = Stages()
+        val receipt = wallet.send(SendRequest(account, 31337uL, friend, "0.1", null), stages)
+        check(receipt.transactionHash != null && receipt.account == account) { "$receipt" }
+        eq(stages.seen.last(), "Included", "last stage")
+    }
+    check(key.signed.get() >= 1 && passkey.asked.get() >= 1) { "the app's keys were not asked" }
+    // Signed messages in the account's P-256 forms (ERC-1271): 0x01 raw, 0x02 WebAuthn.
+    check(wallet.signMessage(accounts[0], 31337uL, "hello".toByteArray()).startsWith("0x01")) { "raw form" }
+    check(wallet.signMessage(accounts[1], 31337uL, "hello".toByteArray()).startsWith("0x02")) { "WebAuthn form" }
+    // A key that is not P-256 is refused at once.
+    val broken = object : PlatformKey {
+        override fun publicKey(): ByteArray = ByteArray(33)
+        override fun signDigest(digest: ByteArray): ByteArray = ByteArray(64)
+    }
+    expect<HarborException.InvalidInput> { wallet.addPlatformKeyAccount(broken) }
+}
+
 /** No answer from the network: the app's transport throws, the caller gets a `Network` error. */
 fun networkFailureFromTheAppsTransport() = runBlocking {
     val dir = tempDir()
@@ -398,7 +489,7 @@ fun main() {
         ::signingFromManyCoroutinesAtOnce,
         ::networkFailureFromTheAppsTransport,
     )
-    val live = listOf(::sponsoredSendGuardiansAndRecovery)
+    val live = listOf(::sponsoredSendGuardiansAndRecovery, ::keystoreKeyAndPasskeyAccountsSend)
     val haveChain = System.getenv("HARBOR_RPC_URL") != null && System.getenv("HARBOR_RELAY_URL") != null
     var failed = 0
     var ran = 0
