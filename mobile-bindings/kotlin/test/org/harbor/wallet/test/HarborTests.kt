@@ -362,6 +362,106 @@ fun sponsoredSendGuardiansAndRecovery() = runBlocking {
     check(taken.kind == AlertKind.TAKEN && "another key" in taken.message) { "$taken" }
 }
 
+// ---- a page in the app's WebView, through the dApp engine (as python/tests/test_dapp.py) ----
+
+const val ORIGIN = "https://shop.example"
+
+suspend fun DappEngine.ask(method: String, params: String): DappAnswer =
+    request(ORIGIN, """{"method":"$method","params":$params}""")
+
+fun result(answer: DappAnswer): String {
+    check(answer is DappAnswer.Result) { "expected a result, got $answer" }
+    return (answer as DappAnswer.Result).json
+}
+
+fun pendingOf(answer: DappAnswer): DappPendingRequest {
+    check(answer is DappAnswer.Pending) { "expected a pending request, got $answer" }
+    return (answer as DappAnswer.Pending).request
+}
+
+fun word(hex: String) = hex.removePrefix("0x").lowercase().padStart(64, '0')
+
+fun aPageConnectsSignsInAndSendsABatch() = runBlocking {
+    val (_, wallet, account) = newWallet(tempDir(), "page")
+    val smart = account.address
+    val token = System.getenv("HARBOR_DEV_TOKEN")
+    rpc(
+        "eth_sendTransaction",
+        """[{"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","to":"$token","data":"0x40c10f19${word(smart)}${word("989680")}"}]""",
+    )
+    val engine = DappEngine(wallet)
+
+    // Before connecting: the chain, no account, no signatures.
+    eq(result(engine.ask("eth_chainId", "[]")), "\"0x7a69\"", "chain id")
+    eq(result(engine.ask("eth_accounts", "[]")), "[]", "no accounts yet")
+    val refused = engine.ask("personal_sign", """["0x00","$smart"]""")
+    check(refused is DappAnswer.Error && refused.code == 4100L) { "unauthorized: $refused" }
+
+    // Connecting waits for the person; the summary says who asks.
+    val connect = pendingOf(engine.ask("eth_requestAccounts", "[]"))
+    eq(connect.kind, "connect", "kind")
+    eq(connect.title, "https://shop.example wants to connect to Harbor", "title")
+    eq(engine.pending().map { it.id }, listOf(connect.id), "pending")
+    eq(result(engine.approve(connect.id, null)), "[\"${smart.lowercase()}\"]", "accounts")
+    eq(engine.takeEvents().map { it.name }, listOf("connect", "accountsChanged"), "events")
+    eq(engine.sessions().single().account, smart, "session")
+
+    // A sign-in for this very site: no warnings; ERC-6492 while the account is not deployed.
+    val issued = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+    val siwe = "shop.example wants you to sign in with your Ethereum account:\n$smart\n\n" +
+        "URI: https://shop.example\nVersion: 1\nChain ID: 31337\nNonce: abcdef123\nIssued At: $issued"
+    val siweJson = siwe.replace("\n", "\\n")
+    val signIn = pendingOf(engine.ask("personal_sign", """["$siweJson","$smart"]"""))
+    check(signIn.kind == "signIn" && signIn.warnings.isEmpty()) { "$signIn" }
+    check(result(engine.approve(signIn.id, null)).trim('"').endsWith("6492".repeat(16))) { "ERC-6492" }
+
+    // The person says no: 4001.
+    val again = pendingOf(engine.ask("personal_sign", """["0x68656c6c6f","$smart"]"""))
+    val rejected = engine.reject(again.id)
+    check(rejected is DappAnswer.Error && rejected.code == 4001L) { "$rejected" }
+
+    // Two token transfers in one sponsored batch, simulated before approval, followed to the end.
+    val friend = "0x" + "b1".repeat(20)
+    val other = "0x" + "b2".repeat(20)
+    val batch = pendingOf(
+        engine.ask(
+            "wallet_sendCalls",
+            """[{"version":"2.0.0","chainId":"0x7a69","from":"$smart","atomicRequired":true,"calls":[""" +
+                """{"to":"$token","data":"0xa9059cbb${word(friend)}${word("f4240")}"},""" +
+                """{"to":"$token","data":"0xa9059cbb${word(other)}${word("1e8480")}"}]}]""",
+        ),
+    )
+    check(batch.kind == "calls" && batch.warnings.isEmpty()) { "$batch" }
+    check(batch.lines.any { "You send 2 HDD" in it }) { "${batch.lines}" }
+    check(batch.payer?.startsWith("Gas is paid by") == true) { "${batch.payer}" }
+    val id = Regex("\"id\":\"([^\"]+)\"").find(result(engine.approve(batch.id, null)))!!.groupValues[1]
+    var status = ""
+    for (i in 0 until 200) {
+        status = result(engine.ask("wallet_getCallsStatus", """["$id"]"""))
+        if (!status.contains("\"status\":100")) break
+        kotlinx.coroutines.delay(200)
+    }
+    check(status.contains("\"status\":200") && status.contains("\"atomic\":true")) { status }
+
+    // Malformed and refused requests get their codes, never a crash.
+    for ((method, params, code) in listOf(
+        Triple("eth_sign", """["$smart","0x${"11".repeat(32)}"]""", 4200L),
+        Triple("wallet_getCallsStatus", "[\"0xdoesnotexist\"]", 5730L),
+        Triple("wallet_switchEthereumChain", """[{"chainId":"0x424242"}]""", 4902L),
+        Triple("no_such_method", "[]", 4200L),
+    )) {
+        val answer = engine.ask(method, params)
+        check(answer is DappAnswer.Error && answer.code == code) { "$method: $answer" }
+    }
+    val notJson = engine.request(ORIGIN, "{")
+    check(notJson is DappAnswer.Error && notJson.code == -32700L) { "$notJson" }
+
+    // Disconnecting: no account any more.
+    check(engine.disconnect(ORIGIN)) { "disconnect" }
+    eq(engine.takeEvents().map { it.name to it.dataJson }, listOf("accountsChanged" to "[]"), "events")
+    eq(result(engine.ask("eth_accounts", "[]")), "[]", "disconnected")
+}
+
 // ---- keys the app holds: a keystore key and a passkey (P-256, ADR 0014) ----
 
 /** 32 big-endian bytes of a coordinate. */
@@ -489,7 +589,11 @@ fun main() {
         ::signingFromManyCoroutinesAtOnce,
         ::networkFailureFromTheAppsTransport,
     )
-    val live = listOf(::sponsoredSendGuardiansAndRecovery, ::keystoreKeyAndPasskeyAccountsSend)
+    val live = listOf(
+        ::sponsoredSendGuardiansAndRecovery,
+        ::aPageConnectsSignsInAndSendsABatch,
+        ::keystoreKeyAndPasskeyAccountsSend,
+    )
     val haveChain = System.getenv("HARBOR_RPC_URL") != null && System.getenv("HARBOR_RELAY_URL") != null
     var failed = 0
     var ran = 0
