@@ -1,9 +1,10 @@
 //! Local dev chains for Harbor's demo and tests.
 //!
-//! [`Devnet::start`] runs anvil (Prague) on 127.0.0.1, deploys the canonical EntryPoint v0.7 through
-//! the deterministic deployer (it lands at `0x0000000071727De22E5E9d8BAf0edAc6f37da032`), then the
-//! Harbor account implementation, factory and paymaster the same way, funds and stakes the
-//! paymaster, and describes it all in a [`Manifest`]. Dropping the [`Devnet`] stops the chain.
+//! [`Devnet::start`] runs anvil (Osaka, for the P256VERIFY precompile) on 127.0.0.1, deploys
+//! the canonical EntryPoint v0.7 through the deterministic deployer (it lands at
+//! `0x0000000071727De22E5E9d8BAf0edAc6f37da032`), then the Harbor account implementation,
+//! factory and paymaster the same way, funds and stakes the paymaster, and describes it all in
+//! a [`Manifest`]. Dropping the [`Devnet`] stops the chain.
 //!
 //! The tools (`anvil`, `cast`) come from the pinned npm packages in `tools/`, installed by
 //! `cargo xtask setup`.
