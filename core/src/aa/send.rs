@@ -20,7 +20,6 @@ pub use error::SendError;
 use error::{bundler_reason, is_execution_failure, service, sponsor_error};
 
 use crate::chains::Chain;
-
 use crate::rpc::{BundlerClient, Connector, NodeClient, PaymasterClient, UserOperationReceipt};
 
 /// Where a send is; reported to the UI as it happens.
@@ -195,14 +194,19 @@ impl AccountClient {
     /// Uses the ERC-7677 paymaster service at `url` for sponsored sends.
     #[cfg(feature = "http")]
     pub fn with_paymaster(self, url: &str) -> Result<Self, SendError> {
-        let paymaster = PaymasterClient::new(url).map_err(service("paymaster"))?;
-        Ok(self.with_paymaster_client(paymaster))
+        self.with_paymaster_via(url, &crate::rpc::HttpConnector::default())
     }
 
-    /// Uses the ERC-7677 paymaster service `paymaster` for sponsored sends.
-    pub fn with_paymaster_client(mut self, paymaster: PaymasterClient) -> Self {
-        self.paymaster = Some(paymaster);
-        self
+    /// Uses the ERC-7677 paymaster service at `url`, reached through `connector`, for
+    /// sponsored sends.
+    pub fn with_paymaster_via(
+        mut self,
+        url: &str,
+        connector: &dyn Connector,
+    ) -> Result<Self, SendError> {
+        let transport = connector.connect(url).map_err(service("paymaster"))?;
+        self.paymaster = Some(PaymasterClient::from_transport(transport));
+        Ok(self)
     }
 
     /// The node client (balances, calls).

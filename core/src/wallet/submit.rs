@@ -52,15 +52,7 @@ impl Wallet {
             ..SendOptions::default()
         };
         if let Payment::Service { url, context } = payment {
-            let transport =
-                self.connector
-                    .connect(url)
-                    .map_err(|e| crate::aa::SendError::Service {
-                        service: "paymaster",
-                        source: e,
-                    })?;
-            client = client
-                .with_paymaster_client(crate::rpc::PaymasterClient::from_transport(transport));
+            client = client.with_paymaster_via(url, self.connector.as_ref())?;
             options.sponsored = true;
             options.paymaster_context = context.clone();
         }
